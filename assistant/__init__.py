@@ -1,0 +1,1 @@
+"""Hearth: an offline voice assistant for the home."""

@@ -1,0 +1,1 @@
+"""Understanding: the template fast path, the LLM tool caller and conversation memory."""

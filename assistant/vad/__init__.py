@@ -1,0 +1,1 @@
+"""Voice activity: a speech-probability model and a pure-timing end-of-speech segmenter."""
