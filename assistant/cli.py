@@ -20,7 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("run", help="run the assistant: wake word, listen, understand, reply, forever")
-    s.add_argument("--input", default="mic", help="mic (default), a WAV file, or - for raw 16 kHz mono s16le PCM on stdin")
+    s.add_argument(
+        "--input", default="mic", help="mic (default), a WAV file, or - for raw 16 kHz mono s16le PCM on stdin"
+    )
     s.add_argument("--output", default="speaker", help="speaker (default), a WAV file, or none")
     s.add_argument("--area", help="the room this speaker is in (area id or name)")
 

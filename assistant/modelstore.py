@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -137,10 +138,8 @@ def _verified(path: Path, entry: ModelEntry) -> bool:
         pass
     ok = sha256_file(path) == entry.sha256
     if ok:
-        try:
+        with contextlib.suppress(OSError):  # a read-only package dir: verify each time
             stamp.write_text(key)
-        except OSError:
-            pass  # a read-only package dir: verify each time
     return ok
 
 

@@ -94,7 +94,8 @@ def parse(doc: Any) -> Inventory:
             raise InventoryError(f"areas[{i}] needs a string 'id'")
         name = a.get("name") or a["id"].replace("_", " ").title()
         floor = a.get("floor")
-        areas.append(Area(a["id"], str(name), _str_list(a.get("aliases"), f"areas[{i}]"), floor if isinstance(floor, str) else None))
+        aliases = _str_list(a.get("aliases"), f"areas[{i}]")
+        areas.append(Area(a["id"], str(name), aliases, floor if isinstance(floor, str) else None))
     area_ids = {a.id for a in areas}
     by_name = {a.name.casefold(): a.id for a in areas}
     entities: list[Entity] = []

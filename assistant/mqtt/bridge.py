@@ -1,0 +1,354 @@
+"""The MQTT bridge: Hearth's events out to Home Assistant, HA's commands and inventory in.
+
+Threads: paho's network thread runs the MQTT callbacks and never calls Hearth code; inbound
+commands are handed to one dispatcher thread, so a slow ``on_announce`` cannot stall keepalives.
+Intents go through the SQLite outbox: stored, then published with QoS 1, removed on PUBACK.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from assistant.config import Config
+from assistant.errors import HearthError, InventoryError, MqttError
+from assistant.events import (
+    Announcement,
+    Event,
+    EventBus,
+    RunFinished,
+    StateChanged,
+    Transcribed,
+    Understood,
+)
+from assistant.home import inventory as inventory_mod
+from assistant.home.inventory import Inventory
+from assistant.intents import Understanding
+from assistant.mqtt import discovery, payloads
+from assistant.mqtt.client import make_client
+from assistant.mqtt.outbox import Outbox
+from assistant.mqtt.topics import OFFLINE, ONLINE, Topics
+
+log = logging.getLogger(__name__)
+
+_DISCOVERY_RESEND_DELAY_S = 1.0
+"""HA drops messages that arrive right after its birth message; wait this long before re-sending."""
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("hearth")
+    except Exception:
+        return ""
+
+
+class MqttBridge:
+    """Connects one Hearth node to Home Assistant; see homeassistant/README.md for the topics.
+
+    Callbacks run on the bridge's dispatcher thread. Without ``on_announce`` an announcement is
+    published on the bus as an :class:`Announcement` event instead.
+    """
+
+    def __init__(
+        self,
+        cfg: Config,
+        bus: EventBus | None = None,
+        *,
+        intent_types: Iterable[str] = (),
+        on_inventory: Callable[[Inventory], None] | None = None,
+        on_announce: Callable[[str], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        on_mute: Callable[[bool], None] | None = None,
+        outbox_path: str | Path | None = None,
+        reconnect_max_s: float = 30.0,
+    ) -> None:
+        self._cfg = cfg.mqtt
+        self._bus = bus
+        self.area = cfg.general.area
+        self.topics = Topics.for_node(cfg.mqtt, cfg.general.node_id)
+        self.intent_types: tuple[str, ...] = tuple(sorted(set(intent_types)))
+        self._on_inventory = on_inventory
+        self._on_announce = on_announce
+        self._on_cancel = on_cancel
+        self._on_mute = on_mute
+        path = outbox_path or cfg.mqtt.outbox or (cfg.data_dir / "outbox.sqlite")
+        self.outbox = Outbox(path)
+        self.inventory: Inventory | None = None
+        """The last inventory that parsed; a bad one never replaces it."""
+        self.connected = threading.Event()
+        self.muted = False
+        self._status: dict[str, Any] = {
+            "state": "idle", "transcript": "", "intent": "none", "latency_ms": None,
+        }
+        self._send_lock = threading.Lock()  # keeps outbox order == publish order
+        self._ack_lock = threading.Lock()
+        self._inflight: dict[int, int | None] = {}  # paho mid -> outbox seq (None: not an intent)
+        self._early_acks: set[int] = set()
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._dispatcher: threading.Thread | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._started = False
+        self._version = _version()
+        self._client = make_client(cfg.mqtt, cfg.mqtt.client_id or f"hearth-{self.topics.node}")
+        self._client.will_set(self.topics.availability, OFFLINE, qos=1, retain=True)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(reconnect_max_s)))
+        self._client.max_inflight_messages_set(20)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.on_publish = self._on_publish
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        """Replay the outbox, then connect in the background; returns at once, even with the
+        broker down (intents wait in the outbox, paho retries with backoff)."""
+        if self._started:
+            return
+        self._started = True
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="mqtt-dispatch", daemon=True)
+        self._dispatcher.start()
+        if self._bus is not None:
+            self._unsubscribe = [
+                self._bus.subscribe(self._on_event, Event),
+            ]
+        with self._send_lock:
+            after = 0
+            while batch := self.outbox.pending(after_seq=after):
+                for p in batch:
+                    self._publish(p.topic, p.payload, seq=p.seq)
+                after = batch[-1].seq
+        if after:
+            log.info("replaying %d intents from the outbox", self.outbox.count())
+        self._client.connect_async(self._cfg.host, self._cfg.port, keepalive=self._cfg.keepalive_s)
+        self._client.loop_start()
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Say ``offline``, disconnect and close; unacknowledged intents stay in the outbox."""
+        if not self._started:
+            return
+        self._started = False
+        for unsub in self._unsubscribe:
+            unsub()
+        if self.connected.is_set():
+            info = self._client.publish(self.topics.availability, OFFLINE, qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(timeout_s)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._jobs.put(None)
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout_s)
+        self.outbox.close()
+
+    def flush(self, timeout_s: float = 5.0) -> bool:
+        """Wait until the broker acknowledged every stored intent; False on timeout."""
+        return self.outbox.wait_empty(timeout_s)
+
+    # -- publishing ----------------------------------------------------------------
+    def publish_intents(
+        self,
+        understanding: Understanding,
+        *,
+        area: str | None = None,
+        language: str | None = None,
+        run_id: str = "",
+    ) -> list[str]:
+        """Store and publish one document per intent; returns their ids. Never blocks on the
+        network: with the broker down the intents wait in the outbox."""
+        docs = payloads.intent_documents(
+            understanding,
+            node=self.topics.node,
+            area=area if area is not None else self.area,
+            language=language or understanding.language,
+            run_id=run_id,
+        )
+        with self._send_lock:
+            for doc in docs:
+                payload = payloads.encode(doc)
+                seq = self.outbox.add(doc["id"], self.topics.intent, payload)
+                self._publish(self.topics.intent, payload, seq=seq)
+        return [d["id"] for d in docs]
+
+    def set_muted(self, muted: bool) -> None:
+        """Report a mute change made on the device itself."""
+        self.muted = muted
+        self._publish(self.topics.mute_state, "ON" if muted else "OFF", retain=True)
+
+    def set_intent_types(self, intent_types: Iterable[str]) -> None:
+        """The enabled skills changed: update the event entity and device triggers."""
+        self.intent_types = tuple(sorted(set(intent_types)))
+        if self.connected.is_set():
+            self.publish_discovery()
+
+    def publish_discovery(self) -> None:
+        for topic, config in discovery.messages(
+            self.topics, self.intent_types, area=self.area, version=self._version
+        ):
+            self._publish(topic, json.dumps(config), retain=True)
+
+    def _publish_status(self) -> None:
+        self._publish(self.topics.state, json.dumps(self._status, ensure_ascii=False), retain=True)
+
+    def _publish(self, topic: str, payload: bytes | str, *, seq: int | None = None, retain: bool = False) -> None:
+        """Every publish is QoS 1 so paho queues it while offline and every mid gets a PUBACK."""
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
+            log.error("paho's queue refused a message for %s; it stays in the outbox", topic)
+            return
+        with self._ack_lock:
+            if info.mid in self._early_acks:  # PUBACK beat us here
+                self._early_acks.discard(info.mid)
+                if seq is not None:
+                    self.outbox.remove(seq)
+            else:
+                self._inflight[info.mid] = seq
+
+    # -- paho callbacks (network thread) ---------------------------------------------
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, rc: Any, props: Any) -> None:
+        with self._ack_lock:
+            if mid not in self._inflight:
+                self._early_acks.add(mid)
+                return
+            seq = self._inflight.pop(mid)
+        if seq is not None:
+            self.outbox.remove(seq)
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+        if rc.is_failure:
+            log.error(
+                "MQTT broker %s:%s refused the connection: %s; check [mqtt] username and the password",
+                self._cfg.host, self._cfg.port, rc,
+            )
+            return
+        log.info("connected to MQTT broker %s:%s", self._cfg.host, self._cfg.port)
+        for topic in self.topics.subscriptions():
+            client.subscribe(topic, qos=1)
+        client.subscribe(
+            f"{self.topics.discovery_prefix}/device_automation/{self.topics.node}/+/config", qos=1
+        )
+        self._publish(self.topics.availability, ONLINE, retain=True)
+        self.publish_discovery()
+        self._publish_status()
+        self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
+        self.connected.set()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+        self.connected.clear()
+        if self._started:
+            log.warning("MQTT connection lost (%s); reconnecting, intents wait in the outbox", rc)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            self._handle(msg.topic, bytes(msg.payload), bool(msg.retain))
+        except (MqttError, InventoryError) as e:
+            log.warning("ignored message on %s: %s", msg.topic, e.message)
+        except Exception:  # an uncaught error would kill paho's network thread
+            log.exception("ignored message on %s: unexpected error", msg.topic)
+
+    def _handle(self, topic: str, payload: bytes, retained: bool) -> None:
+        t = self.topics
+        if len(payload) > self._cfg.max_payload_bytes:
+            raise MqttError(
+                f"{len(payload)} bytes is more than [mqtt] max_payload_bytes = {self._cfg.max_payload_bytes}"
+            )
+        if topic == t.ha_status:
+            if payload.strip() == b"online":
+                log.info("Home Assistant came online; re-sending discovery")
+                self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all)
+        elif topic == t.inventory:
+            if not payload:
+                return
+            inv = inventory_mod.loads(payload)
+            self.inventory = inv
+            log.info("inventory from Home Assistant: %d entities", len(inv.entities))
+            if self._on_inventory is not None:
+                cb = self._on_inventory
+                self._jobs.put(lambda: cb(inv))
+        elif topic == t.announce:
+            self._run(payloads.parse_announce(payload))
+        elif topic == t.cancel:
+            self._run(payloads.parse_cancel(payload))
+        elif topic == t.mute_set:
+            self._run(payloads.parse_mute(payload))
+        elif topic == t.command:
+            self._run(payloads.parse_command(payload))
+        elif discovery.trigger_topic_is_stale(t, topic, self.intent_types):
+            if payload:
+                log.info("clearing stale device trigger %s", topic)
+                self._publish(topic, b"", retain=True)
+        elif topic.startswith(f"{t.discovery_prefix}/device_automation/"):
+            return
+        else:
+            raise MqttError("no handler for this topic")
+
+    def _resend_all(self) -> None:
+        if self.connected.is_set():
+            self._publish(self.topics.availability, ONLINE, retain=True)
+            self.publish_discovery()
+            self._publish_status()
+            self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
+
+    def _run(self, cmd: payloads.Command) -> None:
+        """Hand a validated command to the dispatcher thread."""
+        if cmd.kind == "announce":
+            text = cmd.text
+            if self._on_announce is not None:
+                announce = self._on_announce
+                self._jobs.put(lambda: announce(text))
+            elif self._bus is not None:
+                bus = self._bus
+                self._jobs.put(lambda: bus.publish(Announcement(text=text, source="homeassistant")))
+        elif cmd.kind == "cancel":
+            if self._on_cancel is not None:
+                self._jobs.put(self._on_cancel)
+        elif cmd.kind == "mute":
+            self._jobs.put(lambda: self._apply_mute(cmd.muted))
+        elif cmd.kind == "discovery":
+            self._jobs.put(self._resend_all)
+
+    def _apply_mute(self, muted: bool) -> None:
+        if self._on_mute is not None:
+            self._on_mute(muted)
+        self.set_muted(muted)
+
+    def _later(self, delay_s: float, job: Callable[[], None]) -> None:
+        timer = threading.Timer(delay_s, lambda: self._jobs.put(job))
+        timer.daemon = True
+        timer.start()
+
+    def _dispatch_loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except HearthError as e:
+                log.warning("MQTT command failed: %s", e.message)
+            except Exception:
+                log.exception("MQTT command handler failed")
+
+    # -- events from the pipeline ------------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, Understood):
+            u = event.understanding
+            self.publish_intents(u, area=event.area or self.area, run_id=event.run_id)
+            self._status["intent"] = ",".join(i.intent for i in u.intents) or "none"
+        elif isinstance(event, StateChanged):
+            self._status["state"] = event.state
+        elif isinstance(event, Transcribed):
+            self._status["transcript"] = event.text[: discovery.MAX_STATE_CHARS]
+        elif isinstance(event, RunFinished):
+            t = event.timings_ms
+            total = t.get("total", sum(t.values()) if t else None)
+            self._status["latency_ms"] = None if total is None else round(float(total), 1)
+        else:
+            return
+        self._publish_status()

@@ -1,0 +1,141 @@
+"""The intent document Hearth publishes, and validation of every inbound command payload."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from assistant.errors import MqttError
+from assistant.intents import Understanding
+
+SCHEMA_VERSION = 1
+MAX_ANNOUNCE_CHARS = 1000
+"""Longer announcements are refused: they would keep the speaker busy for minutes."""
+
+
+def new_id() -> str:
+    """16 hex digits (64 random bits): unique enough for a home, short enough that Home
+    Assistant's 255-character ``input_text`` can remember the last 14 for dropping duplicates."""
+    return secrets.token_hex(8)
+
+
+def intent_documents(
+    understanding: Understanding,
+    *,
+    node: str,
+    area: str,
+    language: str = "",
+    run_id: str = "",
+    ts: float | None = None,
+) -> list[dict[str, Any]]:
+    """One document per intent (documented in homeassistant/README.md); none when nothing was
+    understood as an intent."""
+    now = time.time() if ts is None else ts
+    return [
+        {
+            "v": SCHEMA_VERSION,
+            "id": new_id(),
+            "ts": round(now, 3),
+            "node": node,
+            "area": area,
+            "text": understanding.text,
+            "language": language or understanding.language,
+            "intent": intent.intent,
+            "slots": _jsonable(dict(intent.slots)),
+            "actions": [_jsonable(a.as_dict()) for a in intent.actions],
+            "reply": understanding.reply,
+            "run_id": run_id,
+        }
+        for intent in understanding.intents
+    ]
+
+
+def _jsonable(value: Any) -> Any:
+    """Slots may hold values JSON cannot (tuples, sets, enums); make them plain."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def encode(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A validated request from Home Assistant (or a script) to this node."""
+
+    kind: Literal["announce", "cancel", "mute", "discovery"]
+    text: str = ""
+    muted: bool = False
+
+
+_BOOL = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False}
+
+
+def _text(payload: bytes) -> str:
+    try:
+        return payload.decode("utf-8").strip()
+    except UnicodeDecodeError as e:
+        raise MqttError("payload is not UTF-8 text") from e
+
+
+def _announce(text: Any) -> Command:
+    if not isinstance(text, str) or not text.strip():
+        raise MqttError("announce needs non-empty text")
+    if len(text) > MAX_ANNOUNCE_CHARS:
+        raise MqttError(f"announce text is {len(text)} characters; the limit is {MAX_ANNOUNCE_CHARS}")
+    return Command("announce", text=text.strip())
+
+
+def _mute(value: Any) -> Command:
+    if isinstance(value, bool):
+        return Command("mute", muted=value)
+    if isinstance(value, str) and value.strip().lower() in _BOOL:
+        return Command("mute", muted=_BOOL[value.strip().lower()])
+    raise MqttError(f"mute needs ON or OFF, got {value!r}")
+
+
+def parse_announce(payload: bytes) -> Command:
+    """Plain text, or JSON ``{"text": "..."}``."""
+    text = _text(payload)
+    if text.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise MqttError(f"announce payload looks like JSON but is not: {e}") from e
+        if not isinstance(doc, dict):
+            raise MqttError("announce JSON must be an object with 'text'")
+        return _announce(doc.get("text"))
+    return _announce(text)
+
+
+def parse_mute(payload: bytes) -> Command:
+    return _mute(_text(payload))
+
+
+def parse_cancel(payload: bytes) -> Command:
+    text = _text(payload)
+    if text and text.upper() not in ("PRESS", "CANCEL", "STOP"):
+        raise MqttError(f"cancel expects PRESS (or nothing), got {text[:40]!r}")
+    return Command("cancel")
+
+
+def parse_command(payload: bytes) -> Command:
+    """JSON ``{"command": "announce", "text": ...}``, ``{"command": "mute", "muted": true}``,
+    ``{"command": "cancel"}`` or ``{"command": "discovery"}`` (re-send discovery)."""
+    try:
+        doc = json.loads(_text(payload))
+    except json.JSONDecodeError as e:
+        raise MqttError(f"command payload is not JSON: {e}") from e
+    if not isinstance(doc, dict) or not isinstance(doc.get("command"), str):
+        raise MqttError("command must be a JSON object with a 'command' string")
+    kind = doc["command"]
+    if kind == "announce":
+        return _announce(doc.get("text"))
+    if kind == "mute":
+        return _mute(doc.get("muted"))
+    if kind in ("cancel", "discovery"):
+        return Command(kind)
+    raise MqttError(f"unknown command {kind[:40]!r}; known: announce, mute, cancel, discovery")

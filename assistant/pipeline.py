@@ -1,0 +1,350 @@
+"""The run state machine: wake → listen → transcribe → think → speak → back to waiting, forever.
+
+Progress leaves only as events on the bus. Engines are injected through the constructor, so the
+same machine runs on a microphone, a WAV file, stdin, or scripted fakes in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.audio import SAMPLE_RATE
+from assistant.audio.base import AudioSink, AudioSource
+from assistant.brain.base import Brain
+from assistant.config import Config
+from assistant.errors import HearthError
+from assistant.events import (
+    Announcement,
+    EventBus,
+    RunFailed,
+    RunFinished,
+    SpeakingFinished,
+    SpeakingStarted,
+    SpeechEnded,
+    SpeechStarted,
+    StateChanged,
+    Transcribed,
+    Understood,
+    WakeDetected,
+)
+from assistant.stt.base import Transcriber, Transcript
+from assistant.tts.base import Synthesizer
+from assistant.vad.base import SpeechDetector
+from assistant.vad.segmenter import Segmenter
+from assistant.wake.base import WakeDetector
+
+log = logging.getLogger(__name__)
+
+VAD_CHUNK = 512
+"""Silero's frame size at 16 kHz, samples."""
+SPECULATE_AFTER_S = 0.15
+"""Start transcribing once speech has been silent this long, before the end-of-speech timeout."""
+APOLOGY = {"en": "Sorry, something went wrong.", "zh": "抱歉，出了点问题。"}
+
+
+@dataclass
+class _Run:
+    """Mutable state of one wake→reply run."""
+
+    run_id: str
+    started_wall: float
+    frames: list[np.ndarray] = field(default_factory=list)
+    speech_end_wall: float | None = None
+    speculation: tuple[int, Future[Transcript]] | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Drives one audio source through the stages until it ends (a file) or forever (a microphone)."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        wake: WakeDetector,
+        vad: SpeechDetector,
+        stt: Transcriber,
+        brain: Brain,
+        tts: Synthesizer,
+        sink: AudioSink,
+        bus: EventBus,
+        area: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cfg = cfg
+        self.wake, self.vad, self.stt, self.brain, self.tts, self.sink = wake, vad, stt, brain, tts, sink
+        self.bus = bus
+        self.area = area if area is not None else (cfg.general.area or None)
+        self.clock = clock
+        self.frame_samples = SAMPLE_RATE * cfg.audio.frame_ms // 1000
+        self.frame_s = self.frame_samples / SAMPLE_RATE
+        self.segmenter = Segmenter(cfg.vad)
+        self.preroll: deque[np.ndarray] = deque(maxlen=max(1, round(cfg.audio.preroll_s / self.frame_s)))
+        self._vad_rest = np.zeros(0, dtype=np.int16)
+        self._vad_prob = 0.0
+        self._state = ""
+        self._run: _Run | None = None
+        self._t_s = 0.0
+        self._suppress_until_s = 0.0
+        self._cancel = threading.Event()
+        self._announcements: queue.Queue[Announcement] = queue.Queue()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-stt")
+        self.muted = False
+        bus.subscribe(self._announcements.put, Announcement)
+
+    # ---- control from outside (MQTT, signals) ------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the current reply and any queued announcement."""
+        self._cancel.set()
+        while not self._announcements.empty():
+            self._announcements.get_nowait()
+        self.sink.cancel()
+
+    def set_muted(self, muted: bool) -> None:
+        self.muted = muted
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    # ---- main loop ---------------------------------------------------------------------------
+    def run(self, source: AudioSource) -> None:
+        """Process ``source`` frame by frame until it ends; a failed run never ends the loop."""
+        live = bool(getattr(source, "live", False))
+        self._set_state("idle")
+        try:
+            for frame in source.frames():
+                self._t_s += len(frame) / SAMPLE_RATE
+                self._speak_announcements()
+                if self.muted or (live and self._t_s < self._suppress_until_s):
+                    continue  # muted, or our own voice still in the microphone's backlog
+                try:
+                    self._step(frame, live)
+                except Exception as e:  # one failed run is reported; the loop goes on
+                    self._fail("pipeline", e)
+            if self._state == "listening" and self._run is not None:
+                self._end_of_speech("end_of_input", live)
+            self._speak_announcements()
+        finally:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _step(self, frame: np.ndarray, live: bool) -> None:
+        if self._state == "idle":
+            self.preroll.append(frame)
+            t0 = time.perf_counter()
+            detections = self.wake.process(frame)
+            if detections:
+                best = max(detections, key=lambda d: d.score)
+                self._start_run()
+                assert self._run is not None
+                self.bus.publish(
+                    WakeDetected(
+                        run_id=self._run.run_id, word=best.word, score=best.score, t_s=best.t_s,
+                        detect_ms=(time.perf_counter() - t0) * 1000,
+                    )
+                )
+                # The command may already have begun inside the wake frame's window: keep the pre-roll.
+                self._run.frames.extend(self.preroll)
+                self.preroll.clear()
+            return
+        if self._state == "listening" and self._run is not None:
+            self._listen(frame, live)
+
+    def _start_run(self, run_id: str | None = None) -> None:
+        self._run = _Run(run_id=run_id or uuid.uuid4().hex[:12], started_wall=self.clock())
+        self.segmenter.reset()
+        self.vad.reset()
+        self._vad_rest = np.zeros(0, dtype=np.int16)
+        self._set_state("listening")
+
+    def _speech_prob(self, frame: np.ndarray) -> float:
+        """Feed Silero whole 512-sample chunks; keep the remainder for the next frame."""
+        buf = np.concatenate([self._vad_rest, frame]) if self._vad_rest.size else frame
+        n = (len(buf) // VAD_CHUNK) * VAD_CHUNK
+        if n:
+            self._vad_prob = self.vad.speech_prob(buf[:n])
+        self._vad_rest = buf[n:].copy()
+        return self._vad_prob
+
+    def _listen(self, frame: np.ndarray, live: bool) -> None:
+        run = self._run
+        assert run is not None
+        run.frames.append(frame)
+        was_speaking = self.segmenter.in_speech
+        is_speech = self._speech_prob(frame) >= self.cfg.vad.threshold
+        self.segmenter.update(self._t_s, is_speech)
+        if self.segmenter.in_speech and not was_speaking:
+            self.bus.publish(SpeechStarted(run_id=run.run_id, t_s=self.segmenter.speech_start_s or self._t_s))
+        if self.segmenter.in_speech and self.segmenter.silence_s == 0.0:
+            run.speech_end_wall = None
+        if self.segmenter.heard_speech and run.speech_end_wall is None and self.segmenter.silence_s > 0:
+            # Speech just stopped: remember when (wall clock), for the first-audio latency.
+            run.speech_end_wall = self.clock() - (self.segmenter.silence_s if live else 0.0)
+        self._maybe_speculate(run)
+        if self.segmenter.done:
+            self._end_of_speech(self.segmenter.reason, live)
+
+    def _maybe_speculate(self, run: _Run) -> None:
+        """Transcribe as soon as silence begins, instead of after the whole trailing-silence timeout."""
+        seg = self.segmenter
+        if not seg.heard_speech or seg.silence_s < SPECULATE_AFTER_S:
+            if run.speculation is not None and seg.silence_s == 0.0:
+                run.speculation = None  # speech resumed: that guess is stale
+            return
+        if run.speculation is None:
+            n = len(run.frames)
+            audio = np.concatenate(run.frames)
+            run.speculation = (n, self._executor.submit(self._transcribe, audio))
+
+    def _transcribe(self, audio: np.ndarray) -> Transcript:
+        lang = self.cfg.general.language
+        return self.stt.transcribe(audio, None if lang == "auto" else lang)
+
+    def _end_of_speech(self, reason: str, live: bool) -> None:
+        run = self._run
+        assert run is not None
+        audio = np.concatenate(run.frames) if run.frames else np.zeros(0, dtype=np.int16)
+        self.bus.publish(
+            SpeechEnded(run_id=run.run_id, t_s=self._t_s, audio_s=len(audio) / SAMPLE_RATE, reason=reason)
+        )
+        if not self.segmenter.heard_speech:
+            self._finish(run)  # nobody spoke after the wake word
+            return
+        if run.speech_end_wall is None:
+            run.speech_end_wall = self.clock()
+        self._set_state("thinking")
+        try:
+            transcript = self._final_transcript(run, audio)
+            run.timings_ms["stt"] = transcript.seconds * 1000
+            text = strip_wake_words(transcript.text, self.wake.words)
+            self.bus.publish(
+                Transcribed(run_id=run.run_id, text=text, language=transcript.language,
+                            audio_s=transcript.audio_s, seconds=transcript.seconds)
+            )
+            if not text:
+                self._finish(run)
+                return
+            understanding = self.brain.understand(
+                text, area=self.area, language=transcript.language, conversation_id=self.cfg.general.node_id
+            )
+            run.timings_ms["understand"] = understanding.ms
+            self.bus.publish(Understood(run_id=run.run_id, understanding=understanding, area=self.area or ""))
+            self._speak(run, understanding.reply, understanding.language, live)
+            if understanding.expects_reply and not self._cancel.is_set():
+                self._finish(run, keep_state=True)
+                self._start_run()  # follow-up: listen again without the wake word
+                return
+        except Exception as e:
+            self._fail("run", e, run)
+        self._finish(run)
+
+    def _final_transcript(self, run: _Run, audio: np.ndarray) -> Transcript:
+        if run.speculation is not None:
+            n, fut = run.speculation
+            # Frames after the guess hold only trailing silence, so the guess is the final transcript.
+            if n <= len(run.frames):
+                try:
+                    return fut.result()
+                except Exception:
+                    log.warning("speculative transcription failed; transcribing again", exc_info=True)
+        return self._transcribe(audio)
+
+    def _speak(self, run: _Run | None, text: str, language: str, live: bool) -> None:
+        if not text:
+            return
+        self._cancel.clear()
+        self._set_state("speaking")
+        run_id = run.run_id if run else ""
+        played_s = 0.0
+        t0 = self.clock()
+        first = True
+        for chunk in self.tts.synthesize(text, language):
+            if self._cancel.is_set():
+                break
+            if first:
+                ref = run.speech_end_wall if run and run.speech_end_wall is not None else t0
+                first_ms = (self.clock() - ref) * 1000
+                if run is not None:
+                    run.timings_ms["tts_first"] = (self.clock() - t0) * 1000
+                    run.timings_ms["eos_to_first_audio"] = first_ms
+                self.bus.publish(SpeakingStarted(run_id=run_id, text=text, first_audio_ms=first_ms))
+                first = False
+            self.sink.write(chunk, self.tts.sample_rate)
+            played_s += len(chunk) / self.tts.sample_rate
+        cancelled = self._cancel.is_set()
+        self.bus.publish(SpeakingFinished(run_id=run_id, audio_s=played_s, cancelled=cancelled))
+        if live:
+            # Frames recorded while we spoke hold our own voice: never feed them to the wake word.
+            self._suppress_until_s = self._t_s + played_s
+        self.wake.reset()
+
+    def _speak_announcements(self) -> None:
+        if self._state != "idle":
+            return
+        while not self._announcements.empty():
+            a = self._announcements.get_nowait()
+            try:
+                self._speak(None, a.text, _language_of(a.text), live=False)
+            except Exception as e:
+                self._fail("announce", e)
+            self._set_state("idle")
+
+    def _fail(self, stage: str, e: Exception, run: _Run | None = None) -> None:
+        code = e.code if isinstance(e, HearthError) else "internal_error"
+        message = e.message if isinstance(e, HearthError) else f"{type(e).__name__}: {e}"
+        log.error("%s failed: %s", stage, message, exc_info=not isinstance(e, HearthError))
+        self.bus.publish(RunFailed(run_id=run.run_id if run else "", stage=stage, code=code, message=message))
+        lang = self.cfg.general.language if self.cfg.general.language != "auto" else "en"
+        try:
+            self._speak(run, APOLOGY.get(lang, APOLOGY["en"]), lang, live=False)
+        except Exception:
+            log.exception("could not speak the apology")
+
+    def _finish(self, run: _Run, keep_state: bool = False) -> None:
+        run.timings_ms["total"] = (self.clock() - run.started_wall) * 1000
+        self.bus.publish(RunFinished(run_id=run.run_id, timings_ms=dict(run.timings_ms)))
+        if not keep_state:
+            self._run = None
+            self.wake.reset()
+            self.preroll.clear()
+            self._set_state("idle")
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.bus.publish(StateChanged(run_id=self._run.run_id if self._run else "", state=state))
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _language_of(text: str) -> str:
+    return "zh" if len(_CJK.findall(text)) > len(text) / 4 else "en"
+
+
+def strip_wake_words(text: str, words: tuple[str, ...]) -> str:
+    """Drop a wake word the pre-roll let into the transcript ("Jarvis, turn on…" → "turn on…")."""
+    text = text.strip()
+    for w in words:
+        stem = w.rsplit("/", 1)[-1].split(".")[0]
+        tokens = [t for t in re.split(r"[_\s]+", stem) if t and not t.startswith("v0")]
+        if not tokens:
+            continue
+        # "hey jarvis" may come out as "hey jarvis", "jarvis", "hey, jarvis": accept any suffix.
+        for i in range(len(tokens)):
+            pat = r"^\W*" + r"\W+".join(re.escape(t) for t in tokens[i:]) + r"\b\W*"
+            new = re.sub(pat, "", text, flags=re.IGNORECASE)
+            if new != text:
+                return new.strip()
+    return text

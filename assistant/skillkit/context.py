@@ -1,0 +1,79 @@
+"""What a skill gets besides its arguments: the home, timers, clock, settings and a voice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.errors import SkillError
+from assistant.home.inventory import Entity, Inventory
+from assistant.home.resolve import Resolver
+from assistant.skillkit.timers import TimerManager
+
+
+class NeedsChoice(SkillError):
+    """The target is ambiguous; the message asks "which one?" and ``choices`` lists the names."""
+
+    code = "ambiguous"
+
+    def __init__(self, message: str, choices: Iterable[str]) -> None:
+        super().__init__(message)
+        self.choices = tuple(choices)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class SkillContext:
+    """Injected into a skill's ``SkillContext`` parameter; never part of the tool schema."""
+
+    inventory: Inventory
+    resolver: Resolver
+    timers: TimerManager
+    clock: Callable[[], dt.datetime] = _now
+    """Wall-clock time (timezone-aware), injectable for tests."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    announce: Callable[[str], None] = lambda text: None
+    """Speak something later (a timer ringing), outside the request/reply turn."""
+    area: str | None = None
+    """The speaker's area id, if known."""
+    language: str = "en"
+    dry_run: bool = False
+    """Resolve and reply, but start, store and change nothing."""
+    confirmed: bool = False
+    """The user already said "yes" to this exact call."""
+
+    @property
+    def zh(self) -> bool:
+        return self.language.startswith("zh")
+
+    def say(self, en: str, zh: str) -> str:
+        """The reply in the conversation's language."""
+        return zh if self.zh else en
+
+    def targets(
+        self,
+        name: str | None = None,
+        *,
+        area: str | None = None,
+        floor: str | None = None,
+        domain: str | None = None,
+        device_class: str | None = None,
+        domains: Iterable[str] | None = None,
+    ) -> tuple[Entity, ...]:
+        """Resolve a spoken target to entities, or raise: NeedsChoice to ask back, SkillError to refuse."""
+        if not (name or area or floor or domain or device_class):
+            raise SkillError(self.say("Which device?", "哪个设备？"), code="no_target")
+        res = self.resolver.resolve(
+            name, area=area, floor=floor, domain=domain, device_class=device_class,
+            speaker_area=self.area, domains=domains,
+        )
+        if res.status == "ok":
+            return res.entities
+        if res.status == "ambiguous":
+            raise NeedsChoice(res.message(self.language), [e.name for e in res.entities])
+        raise SkillError(res.message(self.language), code=f"target_{res.status}")

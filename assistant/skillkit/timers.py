@@ -1,0 +1,150 @@
+"""Named countdown timers: several at once, paused and resumed, announced when they end.
+
+The clock is injected, so tests drive time by hand and call :meth:`TimerManager.tick`;
+in the running assistant :meth:`TimerManager.start_background` ticks twice a second.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Timer:
+    """One running or paused timer (mutable: the manager owns it)."""
+
+    id: int
+    name: str
+    """As spoken ("pasta"), or empty."""
+    duration_s: float
+    ends_at: float
+    """Clock time when it rings, while running."""
+    paused_left_s: float | None = None
+    """Seconds left, while paused."""
+    language: str = "en"
+    area: str | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_left_s is not None
+
+
+class TimerManager:
+    """Keeps timers; thread-safe, since the background ticker and commands both touch them."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_finish: Callable[[Timer], None] | None = None,
+    ) -> None:
+        self._clock = clock
+        self.on_finish = on_finish
+        self._timers: dict[int, Timer] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._stop: threading.Event | None = None
+
+    def start(self, duration_s: float, name: str = "", *, language: str = "en", area: str | None = None) -> Timer:
+        with self._lock:
+            t = Timer(next(self._ids), name, duration_s, self._clock() + duration_s, None, language, area)
+            self._timers[t.id] = t
+            return t
+
+    def all(self) -> list[Timer]:
+        with self._lock:
+            return sorted(self._timers.values(), key=lambda t: t.id)
+
+    def find(self, name: str | None = None) -> list[Timer]:
+        """Timers with this name (case-insensitive, "pasta" matches "pasta timer"); all when None."""
+        timers = self.all()
+        if not name:
+            return timers
+        n = name.casefold().replace("timer", "").replace("计时器", "").strip()
+        return [t for t in timers if n and (n == t.name.casefold() or n in t.name.casefold())]
+
+    def left_s(self, t: Timer) -> float:
+        if t.paused_left_s is not None:
+            return t.paused_left_s
+        return max(0.0, t.ends_at - self._clock())
+
+    def cancel(self, t: Timer) -> None:
+        with self._lock:
+            self._timers.pop(t.id, None)
+
+    def pause(self, t: Timer) -> None:
+        with self._lock:
+            if t.paused_left_s is None:
+                t.paused_left_s = max(0.0, t.ends_at - self._clock())
+
+    def resume(self, t: Timer) -> None:
+        with self._lock:
+            if t.paused_left_s is not None:
+                t.ends_at = self._clock() + t.paused_left_s
+                t.paused_left_s = None
+
+    def add(self, t: Timer, delta_s: float) -> None:
+        """Add (or with a negative delta, remove) time; never below zero."""
+        with self._lock:
+            if t.paused_left_s is not None:
+                t.paused_left_s = max(0.0, t.paused_left_s + delta_s)
+            else:
+                t.ends_at = max(self._clock(), t.ends_at + delta_s)
+            t.duration_s = max(0.0, t.duration_s + delta_s)
+
+    def tick(self) -> list[Timer]:
+        """Remove and announce every timer that has run out; returns them."""
+        now = self._clock()
+        with self._lock:
+            done = [t for t in self._timers.values() if t.paused_left_s is None and t.ends_at <= now]
+            for t in done:
+                del self._timers[t.id]
+        for t in done:
+            if self.on_finish is not None:
+                try:
+                    self.on_finish(t)
+                except Exception:
+                    log.exception("timer announcement failed")
+        return done
+
+    def start_background(self, interval_s: float = 0.5) -> None:
+        """Tick on a daemon thread until :meth:`stop`."""
+        if self._stop is not None:
+            return
+        stop = threading.Event()
+        self._stop = stop
+
+        def loop() -> None:
+            while not stop.wait(interval_s):
+                self.tick()
+
+        threading.Thread(target=loop, name="hearth-timers", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self._stop = None
+
+
+def describe_s(seconds: float, language: str = "en") -> str:
+    """Speakable duration: "10 minutes and 5 seconds" / "10分钟5秒"."""
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    if language.startswith("zh"):
+        parts = [f"{h}小时" if h else "", f"{m}分钟" if m else "", f"{sec}秒" if sec else ""]
+        return "".join(parts) or "0秒"
+    out = []
+    for n, unit in ((h, "hour"), (m, "minute"), (sec, "second")):
+        if n:
+            out.append(f"{n} {unit}{'' if n == 1 else 's'}")
+    if not out:
+        return "0 seconds"
+    return out[0] if len(out) == 1 else ", ".join(out[:-1]) + " and " + out[-1]

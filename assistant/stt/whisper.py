@@ -1,0 +1,153 @@
+"""Speech-to-text with faster-whisper: tiny.en for English, multilingual base for Chinese and auto.
+
+Silence and noise must never become text: a Silero speech gate runs before Whisper, and
+segments Whisper itself doubts (high no-speech probability, very low log-probability,
+repetitive output) are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant import modelstore
+from assistant.audio import SAMPLE_RATE
+from assistant.config import SttConfig
+from assistant.errors import ModelError, SttError
+from assistant.stt.base import Transcript
+from assistant.vad.silero import SileroVad
+
+log = logging.getLogger(__name__)
+
+MIN_SPEECH_S = 0.15
+"""Less Silero-detected speech than this (in 32 ms chunks) means the audio holds no speech."""
+GATE_THRESHOLD = 0.5
+"""Silero probability at which a chunk counts as speech for the gate."""
+NO_SPEECH_PROB = 0.6
+"""A segment whose no-speech probability exceeds this ..."""
+DOUBTFUL_LOGPROB = -1.0
+"""... while its average log-probability is below this is dropped (Whisper's own rule)."""
+MIN_LOGPROB = -1.6
+"""A segment below this average log-probability is dropped whatever its no-speech probability."""
+MAX_COMPRESSION = 2.4
+"""A segment more repetitive than this gzip ratio is a decoding loop, dropped."""
+SUPPORTED = ("en", "zh")
+
+
+class WhisperTranscriber:
+    """Implements Transcriber. Models load lazily per language and stay loaded; calls are serialized."""
+
+    def __init__(self, cfg: SttConfig, language: str = "en", vad: SileroVad | None = None) -> None:
+        if language not in (*SUPPORTED, "auto"):
+            raise SttError(f"unsupported language {language!r}; use en, zh or auto")
+        self.cfg = cfg
+        self.language = language
+        self._vad = vad
+        self._models: dict[Path, Any] = {}
+        self._lock = threading.Lock()
+
+    def model_dir(self, language: str) -> Path:
+        """The configured model directory, else bundled tiny.en (en) or base (zh, auto)."""
+        if self.cfg.model:
+            path = modelstore.user_path(self.cfg.model, "[stt] model")
+            if not (path / "model.bin").exists():
+                raise ModelError(f"[stt] model: {path} is not a CTranslate2 Whisper model "
+                                 "directory (no model.bin in it)")
+            return path
+        model_id = "whisper-tiny-en" if language == "en" else "whisper-base"
+        return modelstore.path(model_id).parent
+
+    def _model(self, language: str) -> Any:
+        path = self.model_dir(language)
+        model = self._models.get(path)
+        if model is None:
+            from faster_whisper import WhisperModel
+
+            t0 = time.perf_counter()
+            try:
+                model = WhisperModel(str(path), device="cpu", compute_type=self.cfg.compute_type,
+                                     cpu_threads=self.cfg.threads)
+            except (RuntimeError, ValueError, OSError) as e:
+                raise ModelError(f"cannot load the Whisper model {path}: {e}") from e
+            log.info("loaded Whisper %s in %.2f s", path, time.perf_counter() - t0)
+            self._models[path] = model
+        if language != "en" and not model.model.is_multilingual:
+            raise SttError(f"the Whisper model {path} is English-only; for {language!r} set "
+                           "[stt] model to a multilingual model (or leave it empty)")
+        return model
+
+    @property
+    def vad(self) -> SileroVad:
+        if self._vad is None:
+            self._vad = SileroVad()
+        return self._vad
+
+    def has_speech(self, audio: np.ndarray) -> bool:
+        probs = self.vad.probs(audio)
+        return float((probs >= GATE_THRESHOLD).sum()) * 512 / SAMPLE_RATE >= MIN_SPEECH_S
+
+    def warm(self, language: str | None = None) -> None:
+        """Load the model and run one tiny decode, so the first real command is not slow."""
+        lang = language or self.language
+        rng = np.random.default_rng(0)
+        clip = (rng.standard_normal(SAMPLE_RATE // 2) * 0.001).astype(np.float32)
+        with self._lock:
+            model = self._model(lang)
+            segments, _ = model.transcribe(clip, **self._options("en" if lang == "en" else "zh"))
+            list(segments)
+        self.vad.probs(np.zeros(2048, dtype=np.int16))
+
+    def _options(self, language: str | None) -> dict[str, Any]:
+        opts: dict[str, Any] = {
+            "language": language, "beam_size": self.cfg.beam_size, "without_timestamps": True,
+            "condition_on_previous_text": False, "vad_filter": False,
+            "no_speech_threshold": NO_SPEECH_PROB, "log_prob_threshold": DOUBTFUL_LOGPROB,
+            "compression_ratio_threshold": MAX_COMPRESSION,
+        }
+        if language == "zh" and self.cfg.initial_prompt_zh:
+            opts["initial_prompt"] = self.cfg.initial_prompt_zh
+        return opts
+
+    def _pick_language(self, model: Any, audio: np.ndarray) -> str:
+        """Auto mode: Whisper's language probabilities, restricted to the languages Hearth speaks."""
+        _, _, probs = model.detect_language(audio)
+        scores = {code: p for code, p in probs if code in SUPPORTED}
+        return max(scores, key=lambda c: scores[c]) if scores else "en"
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+        """16 kHz mono int16 → text ("" when there is no speech). ``language``: en, zh, auto."""
+        lang = language or self.language
+        if lang not in (*SUPPORTED, "auto"):
+            raise SttError(f"unsupported language {lang!r}; use en, zh or auto")
+        audio = np.asarray(audio)
+        if audio.ndim != 1:
+            raise SttError(f"expected mono audio (1-D samples), got shape {audio.shape}")
+        audio_s = len(audio) / SAMPLE_RATE
+        t0 = time.perf_counter()
+        if len(audio) < 512 or not self.has_speech(audio):
+            return Transcript("", "en" if lang == "auto" else lang, audio_s,
+                              time.perf_counter() - t0)
+        clip = audio.astype(np.float32) / 32768.0
+        with self._lock:
+            model = self._model(lang)
+            if lang == "auto":
+                lang = self._pick_language(model, clip)
+            segments, _info = model.transcribe(clip, **self._options(lang))
+            kept = [s for s in segments if self._keep(s)]
+        text = ("" if lang == "zh" else " ").join(s.text.strip() for s in kept).strip()
+        return Transcript(text, lang, audio_s, time.perf_counter() - t0)
+
+    @staticmethod
+    def _keep(segment: Any) -> bool:
+        if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < DOUBTFUL_LOGPROB:
+            return False
+        if segment.avg_logprob < MIN_LOGPROB or segment.compression_ratio > MAX_COMPRESSION:
+            log.debug("dropped doubtful segment %r (logprob %.2f, compression %.2f)",
+                      segment.text, segment.avg_logprob, segment.compression_ratio)
+            return False
+        return True

@@ -1,0 +1,66 @@
+"""The built-in skill catalogue as tool specs: what the adapter is trained on and scored against.
+
+Mirrors the skill contract (Home Assistant intent names, arguments as spoken) so training does not
+depend on the skills package being importable; at run time the live registry's specs are used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.skillkit.spec import ToolSpec
+
+_S: dict[str, Any] = {"type": "string"}
+_PCT: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 100}
+_NUM: dict[str, Any] = {"type": "number"}
+_TARGET = {"name": _S, "area": _S}
+_DURATION = {"hours": _NUM, "minutes": _NUM, "seconds": _NUM, "name": _S}
+
+
+def _tool(name: str, doc: str, props: dict[str, Any], required: tuple[str, ...] = ()) -> ToolSpec:
+    schema: dict[str, Any] = {"type": "object", "properties": dict(props)}
+    if required:
+        schema["required"] = list(required)
+    return ToolSpec(name, doc, schema)
+
+
+CATALOGUE: tuple[ToolSpec, ...] = (
+    _tool("HassTurnOn", "Turn on, open or lock devices.",
+          {"name": _S, "area": _S, "floor": _S, "domain": _S, "device_class": _S}),
+    _tool("HassTurnOff", "Turn off, close or unlock devices.",
+          {"name": _S, "area": _S, "floor": _S, "domain": _S, "device_class": _S}),
+    _tool("HassToggle", "Toggle devices.", {"name": _S, "area": _S, "domain": _S}),
+    _tool("HassLightSet", "Set brightness, colour or white temperature of lights.",
+          {"name": _S, "area": _S, "brightness": _PCT, "color": _S,
+           "temperature": {"type": ["integer", "string"]}}),
+    _tool("HassClimateSetTemperature", "Set the target temperature.",
+          {"temperature": _NUM, "name": _S, "area": _S}, ("temperature",)),
+    _tool("HassClimateGetTemperature", "Read the temperature.", _TARGET),
+    _tool("HassSetPosition", "Set a cover's position in percent.",
+          {"position": _PCT, "name": _S, "area": _S}, ("position",)),
+    _tool("HassGetState", "Answer questions about device states.",
+          {"name": _S, "area": _S, "domain": _S, "state": _S, "device_class": _S}),
+    _tool("HassMediaPause", "Pause media.", _TARGET),
+    _tool("HassMediaUnpause", "Resume media.", _TARGET),
+    _tool("HassMediaNext", "Next track.", _TARGET),
+    _tool("HassMediaPrevious", "Previous track.", _TARGET),
+    _tool("HassSetVolume", "Set the volume in percent.",
+          {"volume_level": _PCT, "name": _S, "area": _S}, ("volume_level",)),
+    _tool("HassStartTimer", "Start a timer.", _DURATION),
+    _tool("HassCancelTimer", "Cancel a timer.", {"name": _S}),
+    _tool("HassPauseTimer", "Pause a timer.", {"name": _S}),
+    _tool("HassUnpauseTimer", "Resume a timer.", {"name": _S}),
+    _tool("HassTimerStatus", "Time left on timers.", {"name": _S}),
+    _tool("HassIncreaseTimer", "Add time to a timer.", _DURATION),
+    _tool("HassDecreaseTimer", "Remove time from a timer.", _DURATION),
+    _tool("HassGetCurrentTime", "The current time.", {}),
+    _tool("HassGetCurrentDate", "Today's date.", {}),
+    _tool("HassGetWeather", "The weather.", {"name": _S}),
+    _tool("HassShoppingListAddItem", "Add to the shopping list.", {"item": _S}, ("item",)),
+    _tool("HassListAddItem", "Add an item to a to-do list.", {"item": _S, "name": _S}, ("item",)),
+    _tool("HassListCompleteItem", "Check an item off a to-do list.",
+          {"item": _S, "name": _S}, ("item",)),
+    _tool("HassVacuumStart", "Start vacuuming.", _TARGET),
+    _tool("HassVacuumReturnToBase", "Send the vacuum home.", _TARGET),
+    _tool("HassNevermind", "Cancel the current request.", {}),
+)

@@ -1,0 +1,137 @@
+"""Wake-word detection with openWakeWord 0.6 (ONNX), several words at once, reproducible scores."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant import modelstore
+from assistant.audio import SAMPLE_RATE
+from assistant.config import WakeConfig
+from assistant.errors import ModelError, WakeError
+from assistant.wake.base import Detection
+
+log = logging.getLogger(__name__)
+
+FRAME_SAMPLES = 1280
+"""80 ms at 16 kHz: openWakeWord's step."""
+BUNDLED = ("hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
+SEED_S = 4.0
+"""Seconds of seeded noise openWakeWord's feature buffer starts from (it uses unseeded noise)."""
+
+
+def word_model_path(word: str) -> tuple[str, Path]:
+    """(word name, .onnx path) for a bundled word or a path to a custom model."""
+    if word in BUNDLED:
+        return word, modelstore.path(f"wake-{word}")
+    if word.endswith(".onnx") or "/" in word:
+        path = modelstore.user_path(word, f"[wake] words: {word!r}")
+        if path.suffix != ".onnx":
+            raise WakeError(f"[wake] words: {path} is not an .onnx model (tflite is not supported)")
+        return re.sub(r"_v\d+(\.\d+)*$", "", path.stem), path
+    raise WakeError(f"[wake] words: unknown wake word {word!r}; bundled: {', '.join(BUNDLED)}, "
+                    "or give the path of a custom openWakeWord .onnx model")
+
+
+class OpenWakeWordDetector:
+    """Implements WakeDetector. Feed 80 ms frames in stream order; ``t_s`` counts fed audio.
+
+    A word triggers after ``trigger_level`` consecutive frames at or above ``threshold`` and is
+    then ignored for ``refractory_s``. Frames captured while Hearth itself plays are not
+    scored (``process(frame, muted=True)`` or ``suppress(until_t_s)``); the model state is
+    reset when listening resumes so Hearth's own voice never carries over into a detection.
+    """
+
+    def __init__(self, cfg: WakeConfig, seed: int = 0) -> None:
+        from openwakeword.model import Model
+
+        if not cfg.words:
+            raise WakeError("[wake] words is empty; name at least one wake word")
+        self.cfg = cfg
+        self.seed = seed
+        pairs = [word_model_path(w) for w in cfg.words]
+        self.words: tuple[str, ...] = tuple(w for w, _ in pairs)
+        melspec = (modelstore.user_path(cfg.melspec_model, "[wake] melspec_model")
+                   if cfg.melspec_model else modelstore.path("oww-melspectrogram"))
+        embedding = (modelstore.user_path(cfg.embedding_model, "[wake] embedding_model")
+                     if cfg.embedding_model else modelstore.path("oww-embedding"))
+        t0 = time.perf_counter()
+        try:
+            self._model: Any = Model(
+                wakeword_models=[str(p) for _, p in pairs], inference_framework="onnx",
+                melspec_model_path=str(melspec), embedding_model_path=str(embedding),
+            )
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise ModelError(f"cannot load wake-word models {[str(p) for _, p in pairs]}: {e}") from e
+        self._key_to_word = {p.stem: w for w, p in pairs}
+        log.info("wake words %s loaded in %.2f s", self.words, time.perf_counter() - t0)
+        self.t_s = 0.0
+        self.scores: dict[str, float] = {}
+        """The latest frame's score per word."""
+        self._run: dict[str, int] = {}
+        self._last: dict[str, float] = {}
+        self._suppress_until = -1.0
+        self._dirty = False
+        self._reset_model()
+
+    def _reset_model(self) -> None:
+        self._model.reset()
+        rng = np.random.default_rng(self.seed)
+        noise = rng.integers(-1000, 1000, int(SEED_S * SAMPLE_RATE)).astype(np.int16)
+        pre = self._model.preprocessor
+        pre.feature_buffer = pre._get_embeddings(noise)
+        self._run = dict.fromkeys(self.words, 0)
+        self.scores = dict.fromkeys(self.words, 0.0)
+        self._dirty = False
+
+    def reset(self) -> None:
+        """Forget buffered audio, scores and refractory timers; the stream clock keeps running."""
+        self._reset_model()
+        self._last.clear()
+
+    def restart(self) -> None:
+        """Start a new stream: ``reset`` plus the clock back to 0 and no suppression."""
+        self.reset()
+        self.t_s = 0.0
+        self._suppress_until = -1.0
+
+    def suppress(self, until_t_s: float) -> None:
+        """Ignore frames ending at or before ``until_t_s`` (stream seconds), e.g. Hearth's reply."""
+        self._suppress_until = max(self._suppress_until, until_t_s)
+
+    def process(self, frame: np.ndarray, *, muted: bool = False) -> list[Detection]:
+        """Score one frame; ``muted``: Hearth is playing, so the frame is skipped."""
+        frame = np.asarray(frame)
+        if frame.dtype != np.int16 or frame.ndim != 1:
+            raise WakeError(f"wake frames must be 1-D int16 at 16 kHz, got {frame.dtype} {frame.shape}")
+        self.t_s += len(frame) / SAMPLE_RATE
+        if muted or self.t_s <= self._suppress_until:
+            self._dirty = True
+            return []
+        if self._dirty:
+            self._reset_model()
+        scores = self._model.predict(frame)
+        found: list[Detection] = []
+        for key, score in scores.items():
+            word = self._key_to_word.get(key, key)
+            score = float(score)
+            self.scores[word] = score
+            if score < self.cfg.threshold:
+                self._run[word] = 0
+                continue
+            self._run[word] = self._run.get(word, 0) + 1
+            if self._run[word] < self.cfg.trigger_level:
+                continue
+            last = self._last.get(word)
+            if last is not None and self.t_s - last < self.cfg.refractory_s:
+                continue
+            self._last[word] = self.t_s
+            self._run[word] = 0
+            found.append(Detection(word, score, round(self.t_s, 3)))
+            log.debug("wake word %s at %.2f s (score %.3f)", word, self.t_s, score)
+        return found

@@ -1,0 +1,97 @@
+"""Helpers shared by the first-party skills: display names, intents, confirmation, undo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from assistant.home.inventory import Entity
+from assistant.home.words import is_chinese
+from assistant.intents import Action, Intent
+from assistant.skillkit.context import SkillContext
+from assistant.skillkit.skill import SkillResult
+from assistant.skillkit.spec import ToolCall
+
+SENSITIVE_DOMAINS = frozenset({"lock", "alarm_control_panel"})
+
+
+def display(e: Entity, ctx: SkillContext) -> str:
+    """The entity's name in the conversation's language (a Chinese alias for Chinese replies)."""
+    if ctx.zh:
+        return next((a for a in e.aliases if is_chinese(a)), e.name)
+    return e.name
+
+
+def names(ents: Iterable[Entity], ctx: SkillContext) -> str:
+    """ "the Kitchen Light and Counter Lights" / "厨房灯和橱柜灯"."""
+    ns = [display(e, ctx) for e in ents]
+    if ctx.zh:
+        return "、".join(ns[:-1]) + ("和" if len(ns) > 1 else "") + ns[-1]
+    listed = ns[0] if len(ns) == 1 else ", ".join(ns[:-1]) + " and " + ns[-1]
+    return "the " + listed if len(ns) == 1 and not listed.lower().startswith("the ") else listed
+
+
+def slots(**kw: Any) -> dict[str, Any]:
+    """Slots as spoken, without the empty ones."""
+    return {k: v for k, v in kw.items() if v is not None and v != ""}
+
+
+def needs_confirmation(e: Entity) -> bool:
+    """Locks, alarm panels and garage doors act only after a spoken "yes"."""
+    if e.domain in SENSITIVE_DOMAINS:
+        return True
+    return e.domain == "cover" and e.attributes.get("device_class") in ("garage", "gate")
+
+
+def confirm_first(
+    ctx: SkillContext, call: ToolCall, ents: Iterable[Entity], verb_en: str, verb_zh: str
+) -> SkillResult | None:
+    """A "are you sure?" result when a sensitive target is involved and not yet confirmed."""
+    sensitive = [e for e in ents if needs_confirmation(e)]
+    if not sensitive or ctx.confirmed:
+        return None
+    who = names(sensitive, ctx)
+    return SkillResult(
+        reply=ctx.say(f"Are you sure you want to {verb_en} {who}?", f"确定要{verb_zh}{who}吗？"),
+        expects_reply=True,
+        confirm=call,
+    )
+
+
+def call_of(name: str, **args: Any) -> ToolCall:
+    return ToolCall(name, {k: v for k, v in args.items() if v is not None})
+
+
+def pct(value: Any, scale: float = 255.0) -> int | None:
+    """A 0-255 (or 0-1 with scale=1) attribute as a whole percentage."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return round(float(value) * 100 / scale)
+    return None
+
+
+def restore(e: Entity) -> Action | None:
+    """The service call that puts ``e`` back into its current (pre-command) state."""
+    d, st, at = e.domain, e.state, e.attributes
+    if st is None:
+        return None
+    if d == "light":
+        if st == "off":
+            return Action("light.turn_off", e.entity_id)
+        b = pct(at.get("brightness"))
+        return Action("light.turn_on", e.entity_id, {"brightness_pct": b} if b else {})
+    if d in ("switch", "fan", "media_player", "input_boolean", "climate") and st in ("on", "off"):
+        return Action(f"{d}.turn_{st}", e.entity_id)
+    if d == "cover":
+        pos = at.get("current_position")
+        if isinstance(pos, int | float):
+            return Action("cover.set_cover_position", e.entity_id, {"position": int(pos)})
+        if st in ("open", "closed"):
+            return Action("cover.open_cover" if st == "open" else "cover.close_cover", e.entity_id)
+    if d == "lock" and st in ("locked", "unlocked"):
+        return Action("lock.lock" if st == "locked" else "lock.unlock", e.entity_id)
+    return None
+
+
+def undo_for(intent: str, ents: Iterable[Entity]) -> tuple[Intent, ...]:
+    acts = tuple(a for a in (restore(e) for e in ents) if a is not None)
+    return (Intent(intent, {"undo": True}, acts),) if acts else ()

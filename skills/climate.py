@@ -1,0 +1,97 @@
+"""Thermostats: set the target temperature, read the room temperature."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from assistant.errors import SkillError
+from assistant.home.inventory import Entity
+from assistant.intents import Action, Intent
+from assistant.skillkit.context import SkillContext
+from assistant.skillkit.skill import SkillResult, skill
+from skills._common import display, names, slots
+
+
+def _num(v: object) -> float | None:
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _fmt(t: float) -> str:
+    return f"{t:g}"
+
+
+@skill("HassClimateSetTemperature")
+def set_temperature(
+    ctx: SkillContext,
+    temperature: Annotated[float, "target temperature, in the unit spoken (degrees)"],
+    name: Annotated[str | None, "thermostat name as spoken"] = None,
+    area: Annotated[str | None, "area as spoken"] = None,
+) -> SkillResult:
+    """Set the target temperature of a thermostat or air conditioner."""
+    if not -30 <= temperature <= 100:
+        raise SkillError(ctx.say(f"{_fmt(temperature)} degrees is not a temperature I can set.",
+                                 f"{_fmt(temperature)}度不是可以设置的温度。"))
+    ents = ctx.targets(name, area=area, domain=None if name else "climate", domains=("climate",))
+    value: float | int = int(temperature) if temperature == int(temperature) else temperature
+    actions = tuple(Action("climate.set_temperature", e.entity_id, {"temperature": value}) for e in ents)
+    return SkillResult(
+        reply=ctx.say(f"Set {names(ents, ctx)} to {_fmt(temperature)} degrees.",
+                      f"已把{names(ents, ctx)}设为{_fmt(temperature)}度。"),
+        intents=(Intent("HassClimateSetTemperature", slots(temperature=temperature, name=name, area=area),
+                        actions),),
+        undo=tuple(
+            Intent("HassClimateSetTemperature", {"undo": True},
+                   (Action("climate.set_temperature", e.entity_id, {"temperature": e.attributes["temperature"]}),))
+            for e in ents if _num(e.attributes.get("temperature")) is not None
+        ),
+    )
+
+
+def _reading(e: Entity) -> float | None:
+    if e.domain == "climate":
+        return _num(e.attributes.get("current_temperature"))
+    if e.domain == "sensor" and e.attributes.get("device_class") == "temperature":
+        return _num(e.state)
+    if e.domain == "weather":
+        return _num(e.attributes.get("temperature"))
+    return None
+
+
+@skill("HassClimateGetTemperature")
+def get_temperature(
+    ctx: SkillContext,
+    name: Annotated[str | None, "thermostat or sensor name as spoken"] = None,
+    area: Annotated[str | None, "area as spoken"] = None,
+) -> SkillResult:
+    """Say the current temperature of a room, thermostat or temperature sensor."""
+    if name:
+        ents = ctx.targets(name, area=area, domains=("climate", "sensor", "weather"))
+    else:
+        ents = ()
+        for dom in ("climate", "sensor"):
+            try:
+                found = ctx.targets(area=area, domain=dom)
+            except SkillError:
+                continue
+            ents = tuple(e for e in found if _reading(e) is not None)
+            if ents:
+                break
+        if not ents:
+            where = ctx.resolver.area(area) if area else None
+            raise SkillError(ctx.say(
+                f"I don't have a temperature reading for the {where.name if where else 'home'}.",
+                f"{'这里' if where is None else where.name}没有温度读数。"), code="no_reading")
+    e = next((x for x in ents if _reading(x) is not None), None)
+    if e is None:
+        raise SkillError(ctx.say(f"The {ents[0].name} has no temperature reading.",
+                                 f"{display(ents[0], ctx)}没有温度读数。"), code="no_reading")
+    t = _reading(e)
+    assert t is not None
+    unit = e.attributes.get("unit_of_measurement") or e.attributes.get("temperature_unit") or "°C"
+    return SkillResult(
+        reply=ctx.say(f"The {e.name} reads {_fmt(t)} {unit}.", f"{display(e, ctx)}现在是{_fmt(t)}{unit}。"),
+        intents=(Intent("HassClimateGetTemperature", slots(name=name, area=area)),),
+    )

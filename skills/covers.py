@@ -1,0 +1,38 @@
+"""Blinds, curtains and other covers: set a position."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from assistant.errors import SkillError
+from assistant.intents import Action, Intent
+from assistant.skillkit.context import SkillContext
+from assistant.skillkit.skill import SkillResult, skill
+from skills._common import call_of, confirm_first, names, slots, undo_for
+
+
+@skill("HassSetPosition")
+def set_position(
+    ctx: SkillContext,
+    position: Annotated[int, "position in percent: 0 closed, 100 open"],
+    name: Annotated[str | None, "cover name as spoken, e.g. 'blinds'"] = None,
+    area: Annotated[str | None, "area as spoken"] = None,
+) -> SkillResult:
+    """Open a cover, blind or curtain to a position in percent."""
+    if not 0 <= position <= 100:
+        raise SkillError(ctx.say("The position must be between 0 and 100 percent.", "位置必须在0到100之间。"))
+    ents = ctx.targets(name, area=area, domain=None if name else "cover", domains=("cover", "valve"))
+    ask = confirm_first(ctx, call_of("HassSetPosition", position=position, name=name, area=area), ents,
+                        f"move to {position}%", f"调到{position}%：")
+    if ask is not None:
+        return ask
+    actions = tuple(
+        Action(f"{e.domain}.set_{'cover' if e.domain == 'cover' else 'valve'}_position", e.entity_id,
+               {"position": position})
+        for e in ents
+    )
+    return SkillResult(
+        reply=ctx.say(f"Set {names(ents, ctx)} to {position}%.", f"已把{names(ents, ctx)}调到{position}%。"),
+        intents=(Intent("HassSetPosition", slots(position=position, name=name, area=area), actions),),
+        undo=undo_for("HassSetPosition", ents),
+    )

@@ -1,0 +1,34 @@
+"""Robot vacuums: start cleaning, return to the dock."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from assistant.intents import Action, Intent
+from assistant.skillkit.context import SkillContext
+from assistant.skillkit.skill import SkillResult, skill
+from skills._common import names, slots
+
+Name = Annotated[str | None, "vacuum name as spoken"]
+Area = Annotated[str | None, "area as spoken"]
+
+
+def _vacuum(ctx: SkillContext, intent: str, service: str, name: str | None, area: str | None,
+            en: str, zh: str) -> SkillResult:
+    ents = ctx.targets(name, area=area, domain=None if name else "vacuum", domains=("vacuum",))
+    return SkillResult(
+        reply=ctx.say(f"{en} {names(ents, ctx)}.", f"已{zh}{names(ents, ctx)}。"),
+        intents=(Intent(intent, slots(name=name, area=area), tuple(Action(service, e.entity_id) for e in ents)),),
+    )
+
+
+@skill("HassVacuumStart")
+def vacuum_start(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
+    """Start the robot vacuum."""
+    return _vacuum(ctx, "HassVacuumStart", "vacuum.start", name, area, "Started", "启动")
+
+
+@skill("HassVacuumReturnToBase")
+def vacuum_return(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
+    """Send the robot vacuum back to its dock."""
+    return _vacuum(ctx, "HassVacuumReturnToBase", "vacuum.return_to_base", name, area, "Sent home", "召回")
