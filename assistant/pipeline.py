@@ -12,7 +12,6 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import numpy as np
 
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.base import AudioSink, AudioSource
+from assistant.audio.buffer import PreRoll
 from assistant.brain.base import Brain
 from assistant.config import Config
 from assistant.errors import HearthError
@@ -41,7 +41,7 @@ from assistant.events import (
 from assistant.stt.base import Transcriber, Transcript
 from assistant.tts.base import Synthesizer
 from assistant.vad.base import SpeechDetector
-from assistant.vad.segmenter import Segmenter
+from assistant.vad.segmenter import Segmenter, SpeechStart
 from assistant.wake.base import WakeDetector
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,8 @@ class Pipeline:
         self.clock = clock
         self.frame_samples = SAMPLE_RATE * cfg.audio.frame_ms // 1000
         self.frame_s = self.frame_samples / SAMPLE_RATE
-        self.segmenter = Segmenter(cfg.vad)
-        self.preroll: deque[np.ndarray] = deque(maxlen=max(1, round(cfg.audio.preroll_s / self.frame_s)))
+        self.segmenter = Segmenter(cfg.vad, frame_s=self.frame_s)
+        self.preroll = PreRoll(cfg.audio.preroll_s, self.frame_samples)
         self._vad_rest = np.zeros(0, dtype=np.int16)
         self._vad_prob = 0.0
         self._state = ""
@@ -134,14 +134,14 @@ class Pipeline:
                 except Exception as e:  # one failed run is reported; the loop goes on
                     self._fail("pipeline", e)
             if self._state == "listening" and self._run is not None:
-                self._end_of_speech("end_of_input", live)
+                self._end_of_speech(self.segmenter.finish(self._t_s).reason, live)
             self._speak_announcements()
         finally:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _step(self, frame: np.ndarray, live: bool) -> None:
         if self._state == "idle":
-            self.preroll.append(frame)
+            self.preroll.push(frame)
             t0 = time.perf_counter()
             detections = self.wake.process(frame)
             if detections:
@@ -150,12 +150,12 @@ class Pipeline:
                 assert self._run is not None
                 self.bus.publish(
                     WakeDetected(
-                        run_id=self._run.run_id, word=best.word, score=best.score, t_s=best.t_s,
+                        run_id=self._run.run_id, word=best.word, score=best.score, t_s=self._t_s,
                         detect_ms=(time.perf_counter() - t0) * 1000,
                     )
                 )
                 # The command may already have begun inside the wake frame's window: keep the pre-roll.
-                self._run.frames.extend(self.preroll)
+                self._run.frames.append(self.preroll.audio())
                 self.preroll.clear()
             return
         if self._state == "listening" and self._run is not None:
@@ -163,7 +163,7 @@ class Pipeline:
 
     def _start_run(self, run_id: str | None = None) -> None:
         self._run = _Run(run_id=run_id or uuid.uuid4().hex[:12], started_wall=self.clock())
-        self.segmenter.reset()
+        self.segmenter = Segmenter(self.cfg.vad, start_t_s=self._t_s, frame_s=self.frame_s)
         self.vad.reset()
         self._vad_rest = np.zeros(0, dtype=np.int16)
         self._set_state("listening")
@@ -181,24 +181,24 @@ class Pipeline:
         run = self._run
         assert run is not None
         run.frames.append(frame)
-        was_speaking = self.segmenter.in_speech
+        seg = self.segmenter
         is_speech = self._speech_prob(frame) >= self.cfg.vad.threshold
-        self.segmenter.update(self._t_s, is_speech)
-        if self.segmenter.in_speech and not was_speaking:
-            self.bus.publish(SpeechStarted(run_id=run.run_id, t_s=self.segmenter.speech_start_s or self._t_s))
-        if self.segmenter.in_speech and self.segmenter.silence_s == 0.0:
+        event = seg.update(self._t_s, is_speech)
+        if isinstance(event, SpeechStart):
+            self.bus.publish(SpeechStarted(run_id=run.run_id, t_s=event.t_s))
+        if seg.started and seg.silence_s == 0.0:
             run.speech_end_wall = None
-        if self.segmenter.heard_speech and run.speech_end_wall is None and self.segmenter.silence_s > 0:
+        if seg.started and run.speech_end_wall is None and seg.silence_s > 0:
             # Speech just stopped: remember when (wall clock), for the first-audio latency.
             run.speech_end_wall = self.clock() - (self.segmenter.silence_s if live else 0.0)
         self._maybe_speculate(run)
-        if self.segmenter.done:
-            self._end_of_speech(self.segmenter.reason, live)
+        if seg.result is not None:
+            self._end_of_speech(seg.result.reason, live)
 
     def _maybe_speculate(self, run: _Run) -> None:
         """Transcribe as soon as silence begins, instead of after the whole trailing-silence timeout."""
         seg = self.segmenter
-        if not seg.heard_speech or seg.silence_s < SPECULATE_AFTER_S:
+        if not seg.started or seg.silence_s < SPECULATE_AFTER_S:
             if run.speculation is not None and seg.silence_s == 0.0:
                 run.speculation = None  # speech resumed: that guess is stale
             return
@@ -218,7 +218,7 @@ class Pipeline:
         self.bus.publish(
             SpeechEnded(run_id=run.run_id, t_s=self._t_s, audio_s=len(audio) / SAMPLE_RATE, reason=reason)
         )
-        if not self.segmenter.heard_speech:
+        if not self.segmenter.started:
             self._finish(run)  # nobody spoke after the wake word
             return
         if run.speech_end_wall is None:

@@ -52,7 +52,7 @@ def get_state(
     device_class: Annotated[str | None, "device class, e.g. 'window', 'garage'"] = None,
 ) -> SkillResult:
     """Answer a question about a device's state, or which devices are in a state."""
-    ents = ctx.targets(name, area=area, domain=domain, device_class=device_class)
+    ents = ctx.targets(name, area=area, domain=domain, device_class=device_class, local=bool(name))
     intent = (Intent("HassGetState", slots(name=name, area=area, domain=domain, state=state,
                                            device_class=device_class)),)
     wanted = STATES.get((state or "").casefold().strip()) if state else None

@@ -48,17 +48,6 @@ def _one(ctx: SkillContext, name: str | None) -> Timer:
     return found[0]
 
 
-def _announce(t: Timer) -> str:
-    if t.language.startswith("zh"):
-        return f"{t.name}计时器时间到了。" if t.name else "计时器时间到了。"
-    return f"Your {t.name} timer is done." if t.name else "Your timer is done."
-
-
-def finished_message(t: Timer) -> str:
-    """What Hearth says when ``t`` runs out."""
-    return _announce(t)
-
-
 @skill("HassStartTimer")
 def start_timer(ctx: SkillContext, hours: Hours = None, minutes: Minutes = None, seconds: Seconds = None,
                 name: TimerName = None) -> SkillResult:

@@ -64,13 +64,17 @@ class SkillContext:
         domain: str | None = None,
         device_class: str | None = None,
         domains: Iterable[str] | None = None,
+        local: bool = True,
     ) -> tuple[Entity, ...]:
-        """Resolve a spoken target to entities, or raise: NeedsChoice to ask back, SkillError to refuse."""
+        """Resolve a spoken target to entities, or raise: NeedsChoice to ask back, SkillError to refuse.
+
+        ``local=False`` ignores the speaker's room (questions like "which lights are on?").
+        """
         if not (name or area or floor or domain or device_class):
             raise SkillError(self.say("Which device?", "哪个设备？"), code="no_target")
         res = self.resolver.resolve(
             name, area=area, floor=floor, domain=domain, device_class=device_class,
-            speaker_area=self.area, domains=domains,
+            speaker_area=self.area if local else None, domains=domains,
         )
         if res.status == "ok":
             return res.entities

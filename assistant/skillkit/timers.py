@@ -35,6 +35,12 @@ class Timer:
     def paused(self) -> bool:
         return self.paused_left_s is not None
 
+    def announcement(self) -> str:
+        """What Hearth says when the timer runs out, in the language it was set in."""
+        if self.language.startswith("zh"):
+            return f"{self.name}计时器时间到了。" if self.name else "计时器时间到了。"
+        return f"Your {self.name} timer is done." if self.name else "Your timer is done."
+
 
 class TimerManager:
     """Keeps timers; thread-safe, since the background ticker and commands both touch them."""

@@ -9,7 +9,6 @@ the run-time :mod:`assistant.brain.prompt`.
 from __future__ import annotations
 
 import random
-import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -177,7 +176,8 @@ class Generator:
         elif mode == "name" and "name" in args:
             tpl = self.rng.choice(pools.split(follow["name"], self.part))
             spoken, name = filler.other_name(str(args["name"]))
-            text, call = tpl.format(t=spoken), _ordered(prev.name, {"name": name})
+            keep = {k: v for k, v in args.items() if k not in ("name", "area")}
+            text, call = tpl.format(t=spoken), _ordered(prev.name, {**keep, "name": name})
         elif mode == "undo" and prev.name in ("HassTurnOn", "HassTurnOff"):
             key = "undo_off" if prev.name == "HassTurnOn" else "undo_on"
             tool = "HassTurnOff" if prev.name == "HassTurnOn" else "HassTurnOn"
@@ -235,6 +235,3 @@ def template_families(part: str) -> set[str]:
                 fams.add(f"{lang}:{key}:{t if isinstance(t, str) else t[0]}")
     return fams
 
-
-def _letters() -> str:
-    return string.ascii_lowercase
