@@ -132,7 +132,9 @@ class ListSink:
         pass
 
 
-def make(stt_texts: list[str], replies: list[Understanding | Exception]) -> tuple[Pipeline, list[Event], ListSink, FakeBrain]:
+def make(
+    stt_texts: list[str], replies: list[Understanding | Exception]
+) -> tuple[Pipeline, list[Event], ListSink, FakeBrain]:
     bus = EventBus()
     events: list[Event] = []
     bus.subscribe(events.append)
