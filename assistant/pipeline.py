@@ -223,10 +223,13 @@ class Pipeline:
             return
         if run.speech_end_wall is None:
             run.speech_end_wall = self.clock()
+        run.timings_ms["eos_detect"] = (self.clock() - run.speech_end_wall) * 1000
         self._set_state("thinking")
         try:
+            t0 = self.clock()
             transcript = self._final_transcript(run, audio)
             run.timings_ms["stt"] = transcript.seconds * 1000
+            run.timings_ms["stt_wait"] = (self.clock() - t0) * 1000
             text = strip_wake_words(transcript.text, self.wake.words)
             self.bus.publish(
                 Transcribed(run_id=run.run_id, text=text, language=transcript.language,

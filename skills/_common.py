@@ -58,8 +58,8 @@ def confirm_first(
     )
 
 
-def call_of(name: str, **args: Any) -> ToolCall:
-    return ToolCall(name, {k: v for k, v in args.items() if v is not None})
+def call_of(skill: str, /, **args: Any) -> ToolCall:
+    return ToolCall(skill, {k: v for k, v in args.items() if v is not None})
 
 
 def pct(value: Any, scale: float = 255.0) -> int | None:

@@ -17,12 +17,17 @@ def set_position(
     position: Annotated[int, "position in percent: 0 closed, 100 open"],
     name: Annotated[str | None, "cover name as spoken, e.g. 'blinds'"] = None,
     area: Annotated[str | None, "area as spoken"] = None,
+    domain: Annotated[str | None, "kind of device as spoken, e.g. 'blinds'"] = None,
+    device_class: Annotated[str | None, "device class, e.g. 'blind', 'curtain'"] = None,
 ) -> SkillResult:
     """Open a cover, blind or curtain to a position in percent."""
     if not 0 <= position <= 100:
         raise SkillError(ctx.say("The position must be between 0 and 100 percent.", "位置必须在0到100之间。"))
-    ents = ctx.targets(name, area=area, domain=None if name else "cover", domains=("cover", "valve"))
-    ask = confirm_first(ctx, call_of("HassSetPosition", position=position, name=name, area=area), ents,
+    dom = domain or (None if name or device_class else "cover")
+    ents = ctx.targets(name, area=area, domain=dom, device_class=device_class, domains=("cover", "valve"))
+    call = call_of("HassSetPosition", position=position, name=name, area=area, domain=domain,
+                   device_class=device_class)
+    ask = confirm_first(ctx, call, ents,
                         f"move to {position}%", f"调到{position}%：")
     if ask is not None:
         return ask
@@ -33,6 +38,7 @@ def set_position(
     )
     return SkillResult(
         reply=ctx.say(f"Set {names(ents, ctx)} to {position}%.", f"已把{names(ents, ctx)}调到{position}%。"),
-        intents=(Intent("HassSetPosition", slots(position=position, name=name, area=area), actions),),
+        intents=(Intent("HassSetPosition", slots(position=position, name=name, area=area, domain=domain,
+                                                 device_class=device_class), actions),),
         undo=undo_for("HassSetPosition", ents),
     )

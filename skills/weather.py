@@ -20,7 +20,9 @@ CONDITIONS = {
 
 
 @skill("HassGetWeather")
-def get_weather(ctx: SkillContext, name: Annotated[str | None, "weather service name, if several"] = None) -> SkillResult:
+def get_weather(
+    ctx: SkillContext, name: Annotated[str | None, "weather service name, if several"] = None
+) -> SkillResult:
     """Say the current weather conditions and temperature."""
     if name:
         ents = ctx.targets(name, domains=("weather",))

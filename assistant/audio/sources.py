@@ -92,6 +92,9 @@ def _device(value: str) -> int | str | None:
 class MicSource:
     """The microphone through sounddevice; its callback hands frames to a queue read by ``frames``."""
 
+    live = True
+    """Frames arrive in real time, so what it records while Hearth speaks is Hearth's own voice."""
+
     def __init__(self, frame_samples: int, device: str = "") -> None:
         self.frame_samples = frame_samples
         sd = _sounddevice()

@@ -11,11 +11,13 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Container
+import itertools
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
+from hassil import Intents, RecognizeResult, TextSlotList, recognize_all, recognize_best
+from hassil.recognize import MISSING_ENTITY
 from home_assistant_intents import get_intents
 
 from assistant.errors import BrainError
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_LANGUAGES = {"en": "en", "zh": "zh-CN"}
 """Hearth language → home-assistant-intents language."""
+
+MAX_LOOSE = 40
+"""Loose template readings examined before giving up (they come longest-match first)."""
 
 _cache: dict[str, tuple[Intents, float]] = {}
 _cache_lock = threading.Lock()
@@ -66,6 +71,9 @@ def _empty_lists() -> dict[str, Any]:
 class FastMatch:
     call: ToolCall
     template_language: str
+    loose: bool = False
+    """The sentence matched but its device name is not in the home (``call.args["name"]`` is the
+    words in that place): the caller decides whether the name resolves (a slip) or is unknown."""
 
 
 class FastPath:
@@ -106,9 +114,16 @@ class FastPath:
 
     def match(
         self, text: str, *, language: str = "en", area: str | None = None,
-        skills: Container[str] | None = None,
+        skills: Mapping[str, Collection[str]] | None = None,
+        accept: Callable[[ToolCall], bool] | None = None,
     ) -> FastMatch | None:
-        """A tool call for ``text``, or None when no template matches (or its skill is absent)."""
+        """A tool call for ``text``, or None when no template matches (or no skill handles it).
+
+        ``skills`` maps each enabled skill to its argument names; slots a skill does not take
+        are dropped. When nothing matches exactly, sentences whose only unknown part is the
+        device name are tried in turn ("turn off the kitchen lite"): the first that ``accept``
+        takes wins; if none does, the first comes back with ``loose=True``.
+        """
         tl = template_language(language, text)
         intents, _ = load_intents(tl)
         context: dict[str, Any] = {}
@@ -119,13 +134,42 @@ class FastPath:
             text, intents, slot_lists=self._lists, intent_context=context or None,
             language=tl, best_slot_name="name",
         )
-        if result is None:
-            return None
+        if result is not None:
+            call = self._call(result, text, home is not None, skills, loose=False)
+            return FastMatch(call, tl) if call is not None else None
+        first: FastMatch | None = None
+        loose = recognize_all(
+            text, intents, slot_lists=self._lists, intent_context=context or None,
+            language=tl, allow_unmatched_entities=True,
+        )
+        for result in itertools.islice(loose, MAX_LOOSE):
+            if not _only_name_unmatched(result):
+                continue
+            call = self._call(result, text, home is not None, skills, loose=True)
+            if call is None:
+                continue
+            if accept is None or accept(call):
+                return FastMatch(call, tl, loose=True)
+            first = first or FastMatch(call, tl, loose=True)
+        return first
+
+    def _call(
+        self, result: RecognizeResult, text: str, has_home: bool,
+        skills: Mapping[str, Collection[str]] | None, *, loose: bool,
+    ) -> ToolCall | None:
         name = result.intent.name
         if skills is not None and name not in skills:
             log.debug("template matched %s, which no enabled skill handles", name)
             return None
-        return FastMatch(ToolCall(name, self._args(result, text, home is not None)), tl)
+        args = self._args(result, text, has_home)
+        if loose:
+            args["name"] = result.unmatched_entities["name"].text.strip()
+        if skills is not None:
+            dropped = set(args) - set(skills[name])
+            if dropped:
+                log.debug("%s takes no %s; dropped", name, sorted(dropped))
+            args = {k: v for k, v in args.items() if k in skills[name]}
+        return ToolCall(name, args)
 
     def _args(self, result: RecognizeResult, text: str, has_home: bool) -> dict[str, Any]:
         args: dict[str, Any] = {}
@@ -147,6 +191,18 @@ class FastPath:
                 args.pop("domain")
                 args["name"] = word
         return args
+
+
+def _only_name_unmatched(result: RecognizeResult) -> bool:
+    """True when the one unknown part of a loose match is a plausible device name."""
+    un = result.unmatched_entities
+    others = {k for k, v in un.items() if k != "name" and getattr(v, "text", None) != MISSING_ENTITY}
+    if "name" not in un or others or result.entities.get("name") is not None:
+        return False
+    said = getattr(un["name"], "text", "").strip()
+    if said == MISSING_ENTITY:
+        return False
+    return 0 < len(said.split()) <= 4 and len(said) <= 40
 
 
 def _singular_word(text: str, domain: str) -> str | None:

@@ -108,6 +108,7 @@ class WhisperTranscriber:
             "condition_on_previous_text": False, "vad_filter": False,
             "no_speech_threshold": NO_SPEECH_PROB, "log_prob_threshold": DOUBTFUL_LOGPROB,
             "compression_ratio_threshold": MAX_COMPRESSION,
+            "temperature": 0.0,  # no sampling fallback: bounded latency; doubtful output is dropped
         }
         if language == "zh" and self.cfg.initial_prompt_zh:
             opts["initial_prompt"] = self.cfg.initial_prompt_zh

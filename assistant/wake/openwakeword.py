@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import defaultdict, deque
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +79,22 @@ class OpenWakeWordDetector:
         self._last: dict[str, float] = {}
         self._suppress_until = -1.0
         self._dirty = False
+        rng = np.random.default_rng(seed)
+        noise = rng.integers(-1000, 1000, int(SEED_S * SAMPLE_RATE)).astype(np.int16)
+        self._seed_features = self._model.preprocessor._get_embeddings(noise)
         self._reset_model()
 
     def _reset_model(self) -> None:
-        self._model.reset()
-        rng = np.random.default_rng(self.seed)
-        noise = rng.integers(-1000, 1000, int(SEED_S * SAMPLE_RATE)).astype(np.int16)
-        pre = self._model.preprocessor
-        pre.feature_buffer = pre._get_embeddings(noise)
+        # openwakeword 0.6.0's Model.reset() recomputes its noise embeddings (~0.1 s, unseeded);
+        # this does the same resets with the features computed once from seeded noise.
+        model = self._model
+        model.prediction_buffer = defaultdict(partial(deque, maxlen=30))
+        pre = model.preprocessor
+        pre.raw_data_buffer.clear()
+        pre.melspectrogram_buffer = np.ones((76, 32))
+        pre.accumulated_samples = 0
+        pre.raw_data_remainder = np.empty(0)
+        pre.feature_buffer = self._seed_features.copy()
         self._run = dict.fromkeys(self.words, 0)
         self.scores = dict.fromkeys(self.words, 0.0)
         self._dirty = False

@@ -1,0 +1,221 @@
+"""Composition root: the one place that picks concrete engines from the config."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from assistant.audio import SAMPLE_RATE
+from assistant.audio.base import AudioSink, AudioSource
+from assistant.brain.service import HearthBrain
+from assistant.config import Config
+from assistant.errors import HearthError
+from assistant.events import EventBus
+from assistant.home import inventory as inventory_mod
+from assistant.home.inventory import Inventory
+from assistant.pipeline import Pipeline
+from assistant.skillkit.spec import ToolSpec
+from assistant.stt.base import Transcriber
+from assistant.tts.base import Synthesizer
+from assistant.vad.base import SpeechDetector
+from assistant.wake.base import WakeDetector
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def load_inventory(cfg: Config, path: str | Path | None = None) -> Inventory:
+    """The home: ``path``, else ``[brain] inventory``, else the bundled demo home."""
+    chosen = path or cfg.brain.inventory or inventory_mod.bundled_path()
+    return inventory_mod.load(Path(chosen).expanduser())
+
+
+def build_brain(
+    cfg: Config,
+    *,
+    inventory: Inventory | None = None,
+    bus: EventBus | None = None,
+    tool_caller: object | None = None,
+    publish: bool = True,
+) -> HearthBrain:
+    """The brain as configured: skills from entry points, templates, and the LLM when enabled.
+
+    ``tool_caller`` overrides the configured LLM (tests pass a scripted one); the real one is
+    imported only when needed, so template-only use never loads llama.cpp.
+    """
+    from assistant.brain.fastpath import FastPath
+    from assistant.skillkit.registry import SkillRegistry
+
+    inv = inventory if inventory is not None else load_inventory(cfg)
+    registry = SkillRegistry.discover(cfg.brain.skills, cfg.brain.disabled_skills)
+    fast = FastPath(inv) if cfg.brain.fast_path else None
+    caller = tool_caller if tool_caller is not None else _llm(cfg) if cfg.brain.llm else None
+    return HearthBrain(
+        inv,
+        registry,
+        fast_path=fast,
+        tool_caller=caller,  # type: ignore[arg-type]
+        bus=bus,
+        followup_window_s=cfg.brain.followup_window_s,
+        default_language=cfg.general.language,
+        publish=publish,
+    )
+
+
+def _llm(cfg: Config) -> object | None:
+    """The configured LLM tool caller; without one the brain still serves the template path."""
+    try:
+        from assistant.brain.llm import LlamaToolCaller
+
+        return LlamaToolCaller.from_config(cfg)
+    except ImportError as e:
+        log.warning("the LLM path is unavailable (%s); only sentence templates will be understood", e)
+    except HearthError as e:
+        log.warning("the LLM path is unavailable: %s; only sentence templates will be understood", e.message)
+    return None
+
+
+def attach_intent_publisher(cfg: Config, bus: EventBus) -> Callable[[], None]:
+    """Hook for publishing understood intents: with ``[mqtt] enabled`` the MQTT bridge listens
+    on ``bus`` for ``Understood`` events. Returns a function that flushes and detaches it."""
+    if not cfg.mqtt.enabled:
+        return lambda: None
+    from assistant.mqtt.bridge import MqttBridge
+
+    bridge = MqttBridge(cfg, bus)
+    bridge.start()
+
+    def close() -> None:
+        if not bridge.flush(5.0):
+            log.warning("the MQTT broker did not acknowledge every intent; they wait in the outbox")
+        bridge.stop()
+
+    return close
+
+
+@dataclass
+class Engines:
+    """Every loaded stage, with how long each took to load (seconds)."""
+
+    wake: WakeDetector
+    vad: SpeechDetector
+    stt: Transcriber
+    tts: Synthesizer
+    brain: HearthBrain
+    load_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def tool_specs(self) -> list[ToolSpec]:
+        return self.brain.registry.specs()
+
+    @property
+    def inventory(self) -> Inventory:
+        return self.brain.inventory
+
+
+def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Inventory | None = None) -> Engines:
+    """Load and warm every stage once at start, so the first command is as fast as the rest."""
+    from assistant.stt.whisper import WhisperTranscriber
+    from assistant.tts.router import build_synthesizer
+    from assistant.vad.silero import SileroVad
+    from assistant.wake.openwakeword import OpenWakeWordDetector
+
+    load_s: dict[str, float] = {}
+
+    def timed(name: str, make: Callable[[], T]) -> T:
+        t0 = time.perf_counter()
+        obj = make()
+        load_s[name] = time.perf_counter() - t0
+        return obj
+
+    wake = timed("wake", lambda: OpenWakeWordDetector(cfg.wake))
+    vad = timed("vad", SileroVad)
+    language = cfg.general.language
+
+    def make_stt() -> WhisperTranscriber:
+        stt = WhisperTranscriber(cfg.stt, language=language)
+        stt.warm(None if language == "auto" else language)
+        return stt
+
+    stt = timed("stt", make_stt)
+
+    def make_tts() -> Synthesizer:
+        tts = build_synthesizer(cfg.tts)
+        for _ in tts.synthesize("OK.", "en"):
+            pass
+        if language in ("zh", "auto"):
+            for _ in tts.synthesize("好的。", "zh"):
+                pass
+        return tts
+
+    tts = timed("tts", make_tts)
+
+    def make_brain() -> HearthBrain:
+        # The pipeline publishes Understood (with its run id); the brain keeps the bus for announcements.
+        brain = build_brain(cfg, inventory=inventory, bus=bus, publish=False)
+        brain.warm()
+        return brain
+
+    brain = timed("brain", make_brain)
+    return Engines(wake, vad, stt, tts, brain, load_s)
+
+
+class Assistant:
+    """One running Hearth node: engines, audio in and out, the pipeline, and the MQTT bridge."""
+
+    def __init__(self, cfg: Config, engines: Engines, source: AudioSource, sink: AudioSink, bus: EventBus,
+                 pipeline: Pipeline, closers: list[Callable[[], None]]) -> None:
+        self.cfg, self.engines, self.source, self.sink, self.bus = cfg, engines, source, sink, bus
+        self.pipeline = pipeline
+        self._closers = closers
+
+    @property
+    def load_s(self) -> dict[str, float]:
+        return self.engines.load_s
+
+    def run(self) -> None:
+        self.pipeline.run(self.source)
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception:
+                log.exception("error while shutting down")
+
+
+def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = "speaker",
+                    area: str | None = None) -> Assistant:
+    """Wire a whole node. Audio devices are opened first, so a missing microphone fails before model loads."""
+    from assistant.audio.sinks import open_sink
+    from assistant.audio.sources import open_source
+
+    frame_samples = SAMPLE_RATE * cfg.audio.frame_ms // 1000
+    source = open_source(input_spec, frame_samples, cfg.audio.input_device)
+    closers: list[Callable[[], None]] = [source.close]
+    try:
+        sink = open_sink(output_spec, cfg.audio.output_device)
+        closers.append(sink.close)
+        bus = EventBus()
+        engines = build_engines(cfg, bus=bus)
+        pipeline = Pipeline(cfg, wake=engines.wake, vad=engines.vad, stt=engines.stt, brain=engines.brain,
+                            tts=engines.tts, sink=sink, bus=bus, area=area)
+        if cfg.mqtt.enabled:
+            from assistant.mqtt.bridge import MqttBridge
+
+            brain = engines.brain
+            bridge = MqttBridge(
+                cfg, bus, intent_types=brain.registry.names(), on_inventory=brain.set_inventory,
+                on_cancel=pipeline.cancel, on_mute=pipeline.set_muted,
+            )
+            bridge.start()  # never blocks on the broker: intents wait in the outbox
+            closers.append(lambda: (bridge.flush(5.0), bridge.stop()))
+    except BaseException:
+        for close in reversed(closers):
+            close()
+        raise
+    return Assistant(cfg, engines, source, sink, bus, pipeline, closers)

@@ -1,0 +1,12 @@
+"""``hearth bench``: latency, real-time factors, CPU and memory, against the naive way (same run)."""
+
+from __future__ import annotations
+
+import argparse
+
+from assistant.bench import main
+from assistant.config import Config
+
+
+def run(args: argparse.Namespace, cfg: Config) -> int:
+    return main(cfg, quick=args.quick, runs=args.runs, as_json=args.json)

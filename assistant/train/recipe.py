@@ -1,0 +1,193 @@
+"""The adapter's training recipe: LoRA on the dequantized bundled Gemma, then a llama.cpp GGUF adapter.
+
+Runs on a CPU (bf16 autocast). Needs the ``[train]`` extra (torch, transformers, peft); the
+converter script comes from the llama-cpp-python sdist, fetched once with pip into a cache.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import subprocess
+import sys
+import tarfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant import modelstore
+from assistant.errors import HearthError, ModelError
+from assistant.train import datagen
+
+log = logging.getLogger(__name__)
+
+LLAMA_CPP_VERSION = "0.3.36"
+ADAPTER_FILE = "hearth-gemma3-270m-lora.gguf"
+TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+class TrainError(HearthError):
+    code = "train_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """Every knob of one training run; written into the adapter's card."""
+
+    seed: int = 1234
+    examples: int = 3000
+    steps: int = 260
+    batch: int = 8
+    lr: float = 3e-4
+    warmup: int = 15
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    outtype: str = "q8_0"
+    threads: int = 2
+
+    @classmethod
+    def tiny(cls, seed: int) -> Recipe:
+        return cls(seed=seed, examples=12, steps=3, batch=2, warmup=1)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    adapter: Path
+    sha256: str
+    size: int
+    seconds: float
+    final_loss: float
+    losses: tuple[float, ...]
+    recipe: Recipe
+
+
+def _need_train_deps() -> None:
+    try:
+        import peft  # noqa: F401
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as e:
+        raise TrainError(
+            f"training needs the [train] extra ({e.name} is missing); run: pip install -e '.[train]'"
+        ) from e
+
+
+def converter_dir(cache: Path) -> Path:
+    """``vendor/llama.cpp`` of the llama-cpp-python sdist: the LoRA converter and its gguf-py."""
+    root = cache / f"llama_cpp_python-{LLAMA_CPP_VERSION}"
+    vendor = root / "vendor" / "llama.cpp"
+    if (vendor / "convert_lora_to_gguf.py").exists():
+        return vendor
+    cache.mkdir(parents=True, exist_ok=True)
+    tarball = cache / f"llama_cpp_python-{LLAMA_CPP_VERSION}.tar.gz"
+    env_tar = os.environ.get("HEARTH_LLAMA_CPP_SDIST")
+    if env_tar:
+        tarball = Path(env_tar)
+    if not tarball.exists():
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+               f"llama-cpp-python=={LLAMA_CPP_VERSION}", "-d", str(cache)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not tarball.exists():
+            raise TrainError(f"cannot fetch the llama-cpp-python {LLAMA_CPP_VERSION} sdist for its LoRA "
+                             f"converter: {done.stderr.strip()[-300:]}; set HEARTH_LLAMA_CPP_SDIST to a "
+                             "downloaded llama_cpp_python tar.gz")
+    wanted = ("vendor/llama.cpp/convert_lora_to_gguf.py", "vendor/llama.cpp/convert_hf_to_gguf.py",
+              "vendor/llama.cpp/conversion/", "vendor/llama.cpp/gguf-py/")
+    with tarfile.open(tarball) as tar:
+        members = [m for m in tar.getmembers() if any(w in m.name for w in wanted)]
+        tar.extractall(cache, members=members, filter="data")
+    return vendor
+
+
+def _encode(tok: Any, ex: datagen.Example) -> tuple[list[int], list[int]]:
+    p = tok(ex.prompt()).input_ids
+    c = tok(ex.completion(), add_special_tokens=False).input_ids
+    return p + c, [-100] * len(p) + c
+
+
+def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
+    """Train, convert and write ``out_dir/ADAPTER_FILE`` plus the intermediate PEFT files."""
+    _need_train_deps()
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    t0 = time.monotonic()
+    random.seed(recipe.seed)
+    torch.manual_seed(recipe.seed)
+    torch.set_num_threads(recipe.threads)
+    base = modelstore.path("gemma3-270m")
+    log.warning("loading %s (dequantized)", base)
+    tok = AutoTokenizer.from_pretrained(str(base.parent), gguf_file=base.name)
+    model = AutoModelForCausalLM.from_pretrained(str(base.parent), gguf_file=base.name, dtype=torch.float32)
+    examples = datagen.generate("train", recipe.examples, seed=recipe.seed)
+    encoded = [_encode(tok, ex) for ex in examples]
+    lengths = [len(ids) for ids, _ in encoded]
+    log.warning("%d examples, tokens mean %.0f max %d", len(encoded), sum(lengths) / len(lengths), max(lengths))
+    cfg = LoraConfig(r=recipe.rank, lora_alpha=recipe.alpha, lora_dropout=recipe.dropout,
+                     target_modules=list(TARGETS), task_type="CAUSAL_LM")
+    model = get_peft_model(model, cfg)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.0)
+    gen = torch.Generator().manual_seed(recipe.seed)
+    order: list[int] = []
+    losses: list[float] = []
+    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    for step in range(recipe.steps):
+        if len(order) < recipe.batch:
+            order += torch.randperm(len(encoded), generator=gen).tolist()
+        batch = [encoded[order.pop()] for _ in range(recipe.batch)]
+        width = max(len(ids) for ids, _ in batch)
+        ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        labels = torch.full((len(batch), width), -100, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, (x, y) in enumerate(batch):
+            ids[i, : len(x)] = torch.tensor(x)
+            labels[i, : len(y)] = torch.tensor(y)
+            mask[i, : len(x)] = 1
+        lr = recipe.lr * min(1.0, (step + 1) / recipe.warmup) * (
+            0.5 * (1 + math.cos(math.pi * step / max(1, recipe.steps))) * 0.9 + 0.1)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(float(loss))
+        if step % 10 == 0 or step == recipe.steps - 1:
+            log.warning("step %d/%d loss %.4f lr %.2e %.1fs", step + 1, recipe.steps, losses[-1], lr,
+                        time.monotonic() - t0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = out_dir / "peft"
+    model.save_pretrained(str(work / "lora"))
+    base_cfg = model.base_model.model.config
+    base_cfg.architectures = ["Gemma3ForCausalLM"]
+    base_cfg.save_pretrained(str(work / "base"))
+    adapter = out_dir / ADAPTER_FILE
+    convert(work / "lora", work / "base", adapter, recipe.outtype, cache)
+    seconds = time.monotonic() - t0
+    result = TrainResult(adapter, modelstore.sha256_file(adapter), adapter.stat().st_size, seconds,
+                         sum(losses[-10:]) / len(losses[-10:]), tuple(losses), recipe)
+    (out_dir / "train_log.json").write_text(json.dumps(
+        {"recipe": asdict(recipe), "seconds": round(seconds, 1), "losses": [round(x, 4) for x in losses],
+         "sha256": result.sha256, "size": result.size, "tokens_mean": sum(lengths) / len(lengths)},
+        indent=1))
+    return result
+
+
+def convert(lora_dir: Path, base_dir: Path, outfile: Path, outtype: str, cache: Path) -> None:
+    vendor = converter_dir(cache)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(vendor / "gguf-py"), str(vendor)]))
+    cmd = [sys.executable, str(vendor / "convert_lora_to_gguf.py"), "--base", str(base_dir),
+           "--outtype", outtype, "--outfile", str(outfile), str(lora_dir)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0 or not outfile.exists():
+        raise ModelError(f"LoRA conversion to GGUF failed: {done.stderr.strip()[-600:]}")

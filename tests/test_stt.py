@@ -1,0 +1,102 @@
+"""Whisper on real synthetic speech: English and Chinese; silence and noise never become text."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import SttConfig
+from assistant.errors import ModelError, SttError
+from assistant.stt.whisper import WhisperTranscriber
+from tests.audiogen import concat, noise, silence, speak, write
+
+
+@pytest.fixture(scope="module")
+def stt() -> WhisperTranscriber:
+    return WhisperTranscriber(SttConfig(), "en")
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+@pytest.mark.parametrize(
+    ("text", "voice", "keys"),
+    [("Turn on the kitchen light.", "piper", {"turn", "kitchen", "light"}),
+     ("Set a timer for ten minutes.", "piper", {"timer", "minutes"}),
+     ("Close the garage door please.", "espeak", {"close", "garage", "door"})],
+)
+def test_english_key_words(stt: WhisperTranscriber, text: str, voice: str, keys: set[str]) -> None:
+    result = stt.transcribe(concat(silence(0.3), speak(text, voice), silence(0.3)))
+    assert keys <= _words(result.text), result.text
+    assert result.language == "en" and result.audio_s > 1.0 and result.seconds > 0
+
+
+@pytest.mark.parametrize(
+    "audio_fn",
+    [lambda: silence(3.0), lambda: noise(3.0, "white", 0.05), lambda: noise(3.0, "pink", 0.1),
+     lambda: noise(1.0, "white", 0.3), lambda: silence(0.01)],
+    ids=["silence", "white", "pink", "loud-white", "tiny"],
+)
+def test_silence_and_noise_give_no_text(stt: WhisperTranscriber, audio_fn) -> None:  # type: ignore[no-untyped-def]
+    for language in ("en", "zh"):
+        assert stt.transcribe(audio_fn(), language).text == ""
+
+
+def _chars(text: str) -> set[str]:
+    return set(re.findall(r"[\u4e00-\u9fff]", text))
+
+
+@pytest.mark.parametrize("text", ["打开客厅的灯。", "现在几点了？", "把空调调到二十六度。"])
+def test_chinese_transcript_of_chinese_tts(stt: WhisperTranscriber, text: str) -> None:
+    result = stt.transcribe(concat(silence(0.3), speak(text, lang="zh"), silence(0.3)), "zh")
+    expected = _chars(text)
+    got = _chars(result.text)
+    assert result.language == "zh"
+    assert len(expected & got) / len(expected) >= 0.6, result.text
+
+
+def test_auto_picks_the_spoken_language(stt: WhisperTranscriber) -> None:
+    zh = stt.transcribe(concat(speak("请关闭卧室的窗帘。", lang="zh"), silence(0.3)), "auto")
+    en = stt.transcribe(concat(speak("Please close the bedroom curtains."), silence(0.3)), "auto")
+    assert zh.language == "zh" and len(_chars(zh.text)) >= 4
+    assert en.language == "en" and {"bedroom", "curtains"} <= _words(en.text)
+
+
+def test_bad_input_is_a_clear_error(stt: WhisperTranscriber, tmp_path: Path) -> None:
+    with pytest.raises(SttError, match="mono"):
+        stt.transcribe(np.zeros((100, 2), dtype=np.int16))
+    with pytest.raises(SttError, match="unsupported language"):
+        stt.transcribe(silence(1.0), "fr")
+    broken = WhisperTranscriber(SttConfig(model=str(tmp_path)), "en")
+    with pytest.raises(ModelError, match=r"model\.bin"):
+        broken.transcribe(speak("Hello there."))
+    assert stt.transcribe(speak("Good night.")).text  # still serving after errors
+
+
+def test_warm_loads_the_model(stt: WhisperTranscriber) -> None:
+    fresh = WhisperTranscriber(SttConfig(), "en", vad=stt.vad)
+    fresh.warm()
+    assert len(fresh._models) == 1
+
+
+def test_transcribe_command_json(tmp_path: Path) -> None:
+    good = write(tmp_path / "cmd.wav", speak("Turn off the bedroom fan."))
+    quiet = write(tmp_path / "quiet.wav", silence(1.0))
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF0000WAVEjunk")
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "transcribe", str(good), str(bad), str(quiet),
+         "--language", "en"], capture_output=True, text=True, timeout=120)
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert proc.returncode == 1 and len(lines) == 3
+    assert {"bedroom", "fan"} <= _words(lines[0]["text"])
+    assert set(lines[0]) == {"file", "text", "language", "audio_s", "seconds"}
+    assert lines[1]["file"] == str(bad) and str(bad) in lines[1]["error"]
+    assert lines[2]["text"] == "" and lines[2]["audio_s"] == 1.0
