@@ -164,3 +164,99 @@ def test_mic_and_speaker_fail_clearly_without_a_device() -> None:
     else:
         with pytest.raises(AudioError, match=r"-o FILE\.wav"):
             open_sink("speaker")
+
+
+class _FakeSoundDevice:
+    """Stands in for the sound card: streams call their callback from a thread, 10x real time."""
+
+    class PortAudioError(Exception):
+        pass
+
+    def __init__(self) -> None:
+        self.played: list[np.ndarray] = []
+
+    def query_devices(self, device: object = None, kind: str = "") -> dict[str, str]:
+        return {"name": "fake"}
+
+    def _stream(self, fill: bool, samplerate: int, blocksize: int = 0, callback=None, **_: object):  # type: ignore[no-untyped-def]
+        import threading
+        import time
+
+        fake = self
+        block = blocksize or samplerate // 100
+
+        class Stream:
+            def __init__(self) -> None:
+                self.running = False
+
+            def start(self) -> None:
+                self.running = True
+                threading.Thread(target=self._loop, daemon=True).start()
+
+            def _loop(self) -> None:
+                n = 0
+                while self.running:
+                    buf = np.zeros((block, 1), dtype=np.int16)
+                    if fill:
+                        buf[:, 0] = np.arange(n, n + block) % 1000
+                        n += block
+                    callback(buf, block, None, None)
+                    if not fill:
+                        fake.played.append(buf[:, 0].copy())
+                    time.sleep(block / samplerate / 10)
+
+            def stop(self) -> None:
+                self.running = False
+
+            def close(self) -> None:
+                self.running = False
+
+        return Stream()
+
+    def OutputStream(self, **kw: object):  # type: ignore[no-untyped-def]
+        return self._stream(False, **kw)  # type: ignore[arg-type]
+
+    def InputStream(self, **kw: object):  # type: ignore[no-untyped-def]
+        return self._stream(True, **kw)  # type: ignore[arg-type]
+
+
+def test_speaker_sink_plays_blocks_and_cancels(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import threading
+    import time
+
+    from assistant.audio.sinks import SpeakerSink
+
+    fake = _FakeSoundDevice()
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    sink = SpeakerSink()
+    tone = (_tone(16000, 0.5) * 10000).astype(np.int16)
+    sink.write(tone, 16000)  # returns once played
+    assert not sink.playing
+    played = np.concatenate(fake.played)
+    start = np.flatnonzero(played)[0] - np.flatnonzero(tone)[0]
+    assert np.array_equal(played[start : start + len(tone)], tone)  # every sample, in order
+    long = (_tone(16000, 30.0) * 10000).astype(np.int16)  # 3 s at the fake's 10x speed
+    seen: list[bool] = []
+    t = threading.Thread(target=lambda: (time.sleep(0.2), seen.append(sink.playing), sink.cancel()))
+    t.start()
+    t0 = time.perf_counter()
+    sink.write(long, 16000)
+    t.join()
+    assert seen == [True] and time.perf_counter() - t0 < 1.5 and not sink.playing
+    sink.close()
+
+
+def test_mic_source_yields_callback_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sounddevice", _FakeSoundDevice())
+    mic = MicSource(1280)
+    frames = []
+    for frame in mic.frames():
+        frames.append(frame)
+        if len(frames) == 3:
+            break
+    mic.close()
+    assert [len(f) for f in frames] == [1280] * 3 and frames[0].dtype == np.int16
+    assert frames[1][0] == 1280 % 1000  # consecutive blocks, in order

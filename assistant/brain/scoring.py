@@ -1,7 +1,8 @@
 """Scoring understood commands against expectations (the development set's ``expect`` field).
 
 An expectation is ``{"intent": NAME | null, "actions": [{"service", "entity_id", "data"?}],
-"confirm": bool?}``. ``intent: null`` means "nothing may happen" (chatter). Actions compare as
+"confirm": bool?, "actions_any": bool?}``. ``intent: null`` means "nothing may happen" (chatter);
+``confirm`` means a confirmation question and no action yet; ``actions_any`` accepts any action. Actions compare as
 sets of (service, entity_id); expected ``data`` keys must match (numbers within 1 %).
 """
 
@@ -39,6 +40,8 @@ def check(u: Understanding, expect: dict[str, Any]) -> tuple[bool, str]:
         return True, ""
     if want not in got:
         return False, f"intent {got or 'none'} != {want}"
+    if expect.get("actions_any"):
+        return (True, "") if acts else (False, "expected some action, got none")
     exp_acts = expect.get("actions") or []
     pairs = {(a["service"], a.get("entity_id")) for a in exp_acts}
     have = {(a.service, a.entity_id) for a in acts}
