@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--output", default="speaker", help="speaker (default), a WAV file, or none")
     s.add_argument("--area", help="the room this speaker is in (area id or name)")
+    s.add_argument("--json", action="store_true", help="print one JSON line per pipeline event on stdout")
 
     s = sub.add_parser("demo", help="a bundled recording through the whole pipeline; no mic, speaker or broker needed")
     s.add_argument("--output", default="hearth-demo-reply.wav", help="where to write the reply WAV")

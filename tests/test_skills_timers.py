@@ -70,7 +70,8 @@ def test_pause_resume_add_remove_status() -> None:
 
 def test_which_timer_when_several_and_none() -> None:
     clock, timers, _ = setup()
-    assert run(timers, "HassCancelTimer").reply == "There's no timer running."
+    none = run(timers, "HassCancelTimer")
+    assert none.reply == "There's no timer running." and [i.intent for i in none.intents] == ["HassCancelTimer"]
     run(timers, "HassStartTimer", minutes=10, name="pasta")
     run(timers, "HassStartTimer", minutes=20, name="bread")
     ask = run(timers, "HassCancelTimer")

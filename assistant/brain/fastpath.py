@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hassil import Intents, RecognizeResult, TextSlotList, recognize_all, recognize_best
+from hassil import Intents, RecognizeResult, TextSlotList, filter_intents, recognize_all, recognize_best
 from hassil.recognize import MISSING_ENTITY
 from home_assistant_intents import get_intents
 
@@ -32,6 +32,9 @@ TEMPLATE_LANGUAGES = {"en": "en", "zh": "zh-CN"}
 
 MAX_LOOSE = 40
 """Loose template readings examined before giving up (they come longest-match first)."""
+
+LOOSE_NAME_SHARE = 0.7
+"""A loose match's unknown name may be at most this share of the sentence (else it is chatter)."""
 
 _cache: dict[str, tuple[Intents, float]] = {}
 _cache_lock = threading.Lock()
@@ -72,8 +75,10 @@ class FastMatch:
     call: ToolCall
     template_language: str
     loose: bool = False
-    """The sentence matched but its device name is not in the home (``call.args["name"]`` is the
-    words in that place): the caller decides whether the name resolves (a slip) or is unknown."""
+    """The sentence matched but its device name is not a known name (``call.args["name"]`` is
+    the words in that place)."""
+    resolved: bool = True
+    """For a loose match: whether the name resolves in this home (a slip or part of a name)."""
 
 
 class FastPath:
@@ -85,6 +90,7 @@ class FastPath:
             tl = TEMPLATE_LANGUAGES[lang]
             _, self.load_s[tl] = load_intents(tl)
         self._lists: dict[str, Any] = _empty_lists()
+        self._filtered: dict[tuple[str, frozenset[str]], Intents] = {}
         self._inventory = Inventory()
         if inventory is not None:
             self.set_inventory(inventory)
@@ -115,17 +121,18 @@ class FastPath:
     def match(
         self, text: str, *, language: str = "en", area: str | None = None,
         skills: Mapping[str, Collection[str]] | None = None,
-        accept: Callable[[ToolCall], bool] | None = None,
+        accept: Callable[[ToolCall], set[str] | None] | None = None,
     ) -> FastMatch | None:
         """A tool call for ``text``, or None when no template matches (or no skill handles it).
 
         ``skills`` maps each enabled skill to its argument names; slots a skill does not take
-        are dropped. When nothing matches exactly, sentences whose only unknown part is the
-        device name are tried in turn ("turn off the kitchen lite"): the first that ``accept``
-        takes wins; if none does, the first comes back with ``loose=True``.
+        are dropped. When nothing matches exactly, readings whose only unknown part is the device
+        name are ranked ("turn off the kitchen lite"): ``accept`` gives the domains the name
+        resolves to (None: not in this home); resolvable names whose domain the template was
+        written for win. The result then has ``loose=True``.
         """
         tl = template_language(language, text)
-        intents, _ = load_intents(tl)
+        intents = self._intents(tl, skills)
         context: dict[str, Any] = {}
         home = self._inventory.area(area) if area else None
         if home is not None:
@@ -137,21 +144,37 @@ class FastPath:
         if result is not None:
             call = self._call(result, text, home is not None, skills, loose=False)
             return FastMatch(call, tl) if call is not None else None
-        first: FastMatch | None = None
+        ranked: list[tuple[tuple[int, int, int], ToolCall]] = []
         loose = recognize_all(
             text, intents, slot_lists=self._lists, intent_context=context or None,
             language=tl, allow_unmatched_entities=True,
         )
-        for result in itertools.islice(loose, MAX_LOOSE):
-            if not _only_name_unmatched(result):
+        for order, result in enumerate(itertools.islice(loose, MAX_LOOSE)):
+            if not _only_name_unmatched(result, text):
                 continue
             call = self._call(result, text, home is not None, skills, loose=True)
             if call is None:
                 continue
-            if accept is None or accept(call):
-                return FastMatch(call, tl, loose=True)
-            first = first or FastMatch(call, tl, loose=True)
-        return first
+            domains = accept(call) if accept is not None else set()
+            wanted = set((result.intent_data.requires_context or {}).get("domain") or ())
+            if domains and wanted and not domains & wanted:
+                continue  # a template written for other devices ("关上…锁" is for locks)
+            # Resolvable first, then fewer unknown words, then hassil's order.
+            ranked.append(((0 if domains is not None else 1, len(call.args["name"]), order), call))
+        if not ranked:
+            return None
+        ranked.sort(key=lambda r: r[0])
+        return FastMatch(ranked[0][1], tl, loose=True, resolved=ranked[0][0][0] == 0)
+
+    def _intents(self, tl: str, skills: Mapping[str, Collection[str]] | None) -> Intents:
+        """The templates, narrowed to the intents some enabled skill handles (cached per skill set)."""
+        intents, _ = load_intents(tl)
+        if skills is None:
+            return intents
+        key = (tl, frozenset(skills))
+        if key not in self._filtered:
+            self._filtered[key] = filter_intents(intents, intent_names=set(skills))
+        return self._filtered[key]
 
     def _call(
         self, result: RecognizeResult, text: str, has_home: bool,
@@ -163,7 +186,11 @@ class FastPath:
             return None
         args = self._args(result, text, has_home)
         if loose:
-            args["name"] = result.unmatched_entities["name"].text.strip()
+            said = result.unmatched_entities["name"].text.strip()
+            if words.is_chinese(said):
+                # Left over from verb compounds the template split ("关|上窗帘", "窗帘|掉").
+                said = said.lstrip("上下掉").rstrip("了吧掉") or said
+            args["name"] = said
         if skills is not None:
             dropped = set(args) - set(skills[name])
             if dropped:
@@ -193,16 +220,17 @@ class FastPath:
         return args
 
 
-def _only_name_unmatched(result: RecognizeResult) -> bool:
-    """True when the one unknown part of a loose match is a plausible device name."""
+def _only_name_unmatched(result: RecognizeResult, text: str) -> bool:
+    """True when the one unknown part of a loose match is a plausible device name: short, and
+    with enough of the sentence matched by the template that the words around it mean something."""
     un = result.unmatched_entities
     others = {k for k, v in un.items() if k != "name" and getattr(v, "text", None) != MISSING_ENTITY}
     if "name" not in un or others or result.entities.get("name") is not None:
         return False
     said = getattr(un["name"], "text", "").strip()
-    if said == MISSING_ENTITY:
+    if said == MISSING_ENTITY or result.text_chunks_matched < 1:
         return False
-    return 0 < len(said.split()) <= 4 and len(said) <= 40
+    return 0 < len(said.split()) <= 4 and len(said) <= 40 and len(said) <= LOOSE_NAME_SHARE * len(text.strip())
 
 
 def _singular_word(text: str, domain: str) -> str | None:

@@ -1,6 +1,6 @@
 """Scoring understood commands against expectations (the development set's ``expect`` field).
 
-An expectation is ``{"intent": NAME | null, "actions": [{"service", "entity_id", "data"?}],
+An expectation is ``{"intent": NAME | [NAME, ...] | null, "actions": [{"service", "entity_id", "data"?}],
 "confirm": bool?, "actions_any": bool?}``. ``intent: null`` means "nothing may happen" (chatter);
 ``confirm`` means a confirmation question and no action yet; ``actions_any`` accepts any action. Actions compare as
 sets of (service, entity_id); expected ``data`` keys must match (numbers within 1 %).
@@ -38,7 +38,8 @@ def check(u: Understanding, expect: dict[str, Any]) -> tuple[bool, str]:
         if not u.expects_reply or acts:
             return False, f"expected a confirmation question, got {u.reply!r}"
         return True, ""
-    if want not in got:
+    allowed = want if isinstance(want, list) else [want]
+    if not set(allowed) & set(got):
         return False, f"intent {got or 'none'} != {want}"
     if expect.get("actions_any"):
         return (True, "") if acts else (False, "expected some action, got none")

@@ -163,7 +163,7 @@ class HearthBrain:
                 text, language=lang, area=area_id, skills=self._arg_names(),
                 accept=lambda c: self._resolves(c, area_id),
             )
-            if m is not None and m.loose and not self._resolves(m.call, area_id):
+            if m is not None and m.loose and not m.resolved:
                 unknown = home.resolver.resolve(m.call.args["name"]).message(lang)
             elif m is not None:
                 call, path = m.call, "fast"
@@ -213,10 +213,13 @@ class HearthBrain:
     def _arg_names(self) -> dict[str, tuple[str, ...]]:
         return {s.name: tuple(p.name for p in s.params) for s in self.registry}
 
-    def _resolves(self, call: ToolCall, area_id: str | None) -> bool:
-        """Whether a loosely matched device name means something in this home (a slip, a part)."""
-        res = self._home.resolver.resolve(call.args.get("name"), speaker_area=area_id)
-        return res.status in ("ok", "ambiguous", "unsupported")
+    def _resolves(self, call: ToolCall, area_id: str | None) -> set[str] | None:
+        """The domains a loosely matched device name stands for here; None when it means nothing."""
+        res = self._home.resolver.resolve(call.args.get("name"), area=call.args.get("area"),
+                                          speaker_area=area_id)
+        if res.status not in ("ok", "ambiguous", "unsupported"):
+            return None
+        return {e.domain for e in res.entities}
 
     def _wall(self) -> dict[str, Any]:
         return {"clock": self._wall_clock} if self._wall_clock is not None else {}

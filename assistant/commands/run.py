@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 def run(args: argparse.Namespace, cfg: Config) -> int:
     assistant = app.build_assistant(cfg, input_spec=args.input, output_spec=args.output, area=args.area)
     assistant.bus.subscribe(EventPrinter(sys.stderr))
+    if args.json:
+        assistant.bus.subscribe(lambda e: print(json.dumps(e.as_dict(), ensure_ascii=False), flush=True))
     try:
         assistant.run()
     except KeyboardInterrupt:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 FUZZY_THRESHOLD = 0.8
 """Minimum difflib ratio between a spoken name and an inventory name to accept a slip."""
+FUZZY_THRESHOLD_ZH = 0.88
+"""The same for Chinese, compared as pinyin so homophone slips ("客厅等" → 客厅灯) match."""
 FUZZY_TIE = 0.03
 """Candidates within this ratio of the best fuzzy match are treated as equally likely."""
 
@@ -100,6 +102,8 @@ class Resolver:
                 k = words.key(n)
                 if k:
                     self._entity_keys.append((k, e))
+                if words.is_chinese(k):
+                    words.pinyin(k)  # warm the cache (and the pinyin tables) before any command
 
     # -- areas and floors -------------------------------------------------------------------
 
@@ -325,9 +329,13 @@ class Resolver:
     @staticmethod
     def _fuzzy(k: str, keys: list[tuple[str, Entity]] | list[tuple[str, Area]]) -> list:
         scored: list[tuple[float, object]] = []
+        zh = words.is_chinese(k)
+        said = words.pinyin(k) if zh else k
         for ek, item in keys:
-            r = difflib.SequenceMatcher(None, k, ek, autojunk=False).ratio()
-            if r >= FUZZY_THRESHOLD:
+            if zh != words.is_chinese(ek):
+                continue
+            r = difflib.SequenceMatcher(None, said, words.pinyin(ek) if zh else ek, autojunk=False).ratio()
+            if r >= (FUZZY_THRESHOLD_ZH if zh else FUZZY_THRESHOLD):
                 scored.append((r, item))
         if not scored:
             return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -69,6 +70,14 @@ DOMAIN_NAMES_ZH: dict[str, str] = {
 
 def is_chinese(text: str) -> bool:
     return bool(CJK.search(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def pinyin(text: str) -> str:
+    """Toneless pinyin syllables of Chinese text ("客厅灯" → "ke ting deng"); other text as is."""
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(text.replace(" ", "")))
 
 
 def singular(word: str) -> str:

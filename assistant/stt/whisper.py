@@ -141,6 +141,9 @@ class WhisperTranscriber:
             segments, _info = model.transcribe(clip, **self._options(lang))
             kept = [s for s in segments if self._keep(s)]
         text = ("" if lang == "zh" else " ").join(s.text.strip() for s in kept).strip()
+        prompt = self._options(lang).get("initial_prompt")
+        if prompt and prompt in text:  # unclear audio can make Whisper echo its prompt
+            text = text.replace(prompt, "").strip()
         return Transcript(text, lang, audio_s, time.perf_counter() - t0)
 
     @staticmethod

@@ -17,7 +17,18 @@ log = logging.getLogger(__name__)
 
 ESPEAK_RATE = 22_050
 """Hertz of espeak-ng's output."""
-VOICES = {"en": "en-us", "zh": "cmn"}
+VOICES = {"en": "en-us", "zh": "cmn-latn-pinyin"}
+"""espeak-ng 1.51's ``cmn`` voice reads the tone digits of its own Hanzi→pinyin step in English
+("da three kai one"), so Chinese goes in as pinyin (from pypinyin) to ``cmn-latn-pinyin``."""
+
+
+def to_pinyin(text: str) -> str:
+    """Hanzi (numbers read out first) → space-separated tone-numbered pinyin; punctuation kept."""
+    from pypinyin import Style, lazy_pinyin
+
+    from assistant.tts.zh_text import normalize
+
+    return " ".join(lazy_pinyin(normalize(text), style=Style.TONE3, neutral_tone_with_five=True))
 
 
 def espeak_wav(text: str, voice: str, words_per_minute: int = 160) -> np.ndarray:
@@ -47,7 +58,7 @@ def _stream_wav(data: bytes) -> np.ndarray:
 
 
 class EspeakSynthesizer:
-    """espeak-ng voice per language (``cmn`` for Chinese); one chunk per sentence."""
+    """espeak-ng voice per language (Mandarin through pinyin); one chunk per sentence."""
 
     sample_rate = ESPEAK_RATE
 
@@ -57,4 +68,5 @@ class EspeakSynthesizer:
     def synthesize(self, text: str, language: str = "zh") -> Iterator[np.ndarray]:
         voice = VOICES.get(language, language)
         for sentence in split_sentences(text):
-            yield espeak_wav(sentence, voice, self.words_per_minute)
+            spoken = to_pinyin(sentence) if language == "zh" else sentence
+            yield espeak_wav(spoken, voice, self.words_per_minute)
