@@ -127,7 +127,7 @@ class Pipeline:
             for frame in source.frames():
                 self._t_s += len(frame) / SAMPLE_RATE
                 self._speak_announcements()
-                if self.muted or (live and self._t_s < self._suppress_until_s):
+                if self.muted or (live and (self._t_s < self._suppress_until_s or self.sink.playing)):
                     continue  # muted, or our own voice still in the microphone's backlog
                 try:
                     self._step(frame, live)
@@ -285,6 +285,9 @@ class Pipeline:
                 first = False
             self.sink.write(chunk, self.tts.sample_rate)
             played_s += len(chunk) / self.tts.sample_rate
+        drain = getattr(self.sink, "drain", None)
+        while drain is not None and not self._cancel.is_set() and not drain(0.05):
+            pass  # a real speaker plays in the background; cancel() can cut it short
         cancelled = self._cancel.is_set()
         self.bus.publish(SpeakingFinished(run_id=run_id, audio_s=played_s, cancelled=cancelled))
         if live:

@@ -70,7 +70,8 @@ class WavSink:
 
 
 class SpeakerSink:
-    """Plays through sounddevice. ``write`` blocks until the chunk has played or ``cancel`` is called."""
+    """Plays through sounddevice. ``write`` queues and returns, so the next sentence is synthesised
+    while this one plays; ``drain`` waits until everything has played or ``cancel`` is called."""
 
     def __init__(self, device: str = "") -> None:
         self._sd = _sounddevice(_NO_SPEAKER_FIX)
@@ -117,7 +118,10 @@ class SpeakerSink:
         with self._lock:
             self._buf = np.concatenate([self._buf, data])
             self._drained.clear()
-        self._drained.wait()
+
+    def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait until the queued audio has played; False on timeout."""
+        return self._drained.wait(timeout_s)
 
     def cancel(self) -> None:
         with self._lock:
@@ -129,6 +133,7 @@ class SpeakerSink:
         return not self._drained.is_set()
 
     def close(self) -> None:
+        self.drain(30.0)
         self.cancel()
         if self._stream is not None:
             self._stream.stop()

@@ -29,6 +29,8 @@ from assistant.skillkit.timers import Timer, TimerManager
 
 log = logging.getLogger(__name__)
 
+DEVICE_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassSetPosition"})
+"""Intents whose unknown device name is worth saying back ("I don't know a device called X")."""
 OFF_TOPIC = ("Sorry, I can only help with the home.", "抱歉，我只能帮您处理家里的事情。")
 NOT_UNDERSTOOD = ("Sorry, I didn't understand that.", "抱歉，我没听懂。")
 CANCELLED = ("Okay, I won't.", "好的，已取消。")
@@ -164,7 +166,8 @@ class HearthBrain:
                 accept=lambda c: self._resolves(c, area_id),
             )
             if m is not None and m.loose and not m.resolved:
-                unknown = home.resolver.resolve(m.call.args["name"]).message(lang)
+                if m.call.name in DEVICE_INTENTS:
+                    unknown = home.resolver.resolve(m.call.args["name"]).message(lang)
             elif m is not None:
                 call, path = m.call, "fast"
 
