@@ -205,7 +205,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     if origin is tuple:
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list):
+        if not isinstance(value, list | tuple):
             raise ConfigError(f"{key} must be a list, got {type(value).__name__}")
         return tuple(_coerce(v, get_args(tp)[0], f"{key}[{i}]") for i, v in enumerate(value))
     if origin in (typing.Union, types.UnionType):

@@ -61,6 +61,7 @@ while todo:
     m = json.loads((root / d / "manifest.json").read_text())
     reqs.update(m.get("requirements", []))
     todo.update(m.get("dependencies", []))
+    todo.update(m.get("after_dependencies", []))  # imported at setup time by some integrations
 print("\n".join(sorted(reqs)))
 """
 

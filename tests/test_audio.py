@@ -220,7 +220,7 @@ class _FakeSoundDevice:
         return self._stream(True, **kw)  # type: ignore[arg-type]
 
 
-def test_speaker_sink_plays_blocks_and_cancels(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_speaker_sink_queues_plays_and_cancels(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
     import threading
     import time
@@ -231,17 +231,19 @@ def test_speaker_sink_plays_blocks_and_cancels(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "sounddevice", fake)
     sink = SpeakerSink()
     tone = (_tone(16000, 0.5) * 10000).astype(np.int16)
-    sink.write(tone, 16000)  # returns once played
-    assert not sink.playing
+    sink.write(tone, 16000)  # queues and returns: the next sentence can be synthesised meanwhile
+    assert sink.playing
+    assert sink.drain(5.0) and not sink.playing
     played = np.concatenate(fake.played)
     start = np.flatnonzero(played)[0] - np.flatnonzero(tone)[0]
     assert np.array_equal(played[start : start + len(tone)], tone)  # every sample, in order
     long = (_tone(16000, 30.0) * 10000).astype(np.int16)  # 3 s at the fake's 10x speed
     seen: list[bool] = []
     t = threading.Thread(target=lambda: (time.sleep(0.2), seen.append(sink.playing), sink.cancel()))
-    t.start()
     t0 = time.perf_counter()
     sink.write(long, 16000)
+    t.start()
+    assert sink.drain(5.0)  # returns as soon as playback is cancelled
     t.join()
     assert seen == [True] and time.perf_counter() - t0 < 1.5 and not sink.playing
     sink.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -119,9 +120,11 @@ def test_first_party_skills_come_through_entry_points() -> None:
 def installed_plugin(tmp_path_factory: pytest.TempPathFactory):
     """The example package, built and installed into a private directory put on sys.path."""
     target = tmp_path_factory.mktemp("site")
+    src = tmp_path_factory.mktemp("src") / "plugin"
+    shutil.copytree(PLUGIN, src, ignore=shutil.ignore_patterns("build", "*.egg-info"))  # keep the tree clean
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(PLUGIN)],
+         "--no-index", "--target", str(target), str(src)],
         check=True, capture_output=True, timeout=300,
     )
     sys.path.insert(0, str(target))

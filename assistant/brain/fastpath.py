@@ -7,11 +7,11 @@ a :class:`ToolCall` for the skill of the same name, with arguments as spoken.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
 import time
-import itertools
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -165,6 +165,12 @@ class FastPath:
             return None
         ranked.sort(key=lambda r: r[0])
         return FastMatch(ranked[0][1], tl, loose=True, resolved=ranked[0][0][0] == 0)
+
+    def prepare(self, skills: Mapping[str, Collection[str]]) -> None:
+        """Narrow and compile the templates for this skill set now, not on the first command."""
+        for tl in self.load_s:
+            recognize_best("turn on the light" if tl == "en" else "开灯", self._intents(tl, skills),
+                           slot_lists=self._lists)
 
     def _intents(self, tl: str, skills: Mapping[str, Collection[str]] | None) -> Intents:
         """The templates, narrowed to the intents some enabled skill handles (cached per skill set)."""

@@ -81,6 +81,7 @@ class HearthBrain:
         self._home = _Home(inventory, Resolver(inventory))
         if fast_path is not None:
             fast_path.set_inventory(inventory)
+            fast_path.prepare(self._arg_names())
 
     # -- live home --------------------------------------------------------------------------
 
@@ -155,8 +156,8 @@ class HearthBrain:
                 if fu is not None and fu.kind == "undo":
                     result = self._undo(conversation_id, zh, execute)
                     path = "fast"
-                elif fu is not None:
-                    call, path = fu.call, "fast"
+                elif fu is not None and fu.call is not None:
+                    call, path = self._fit(fu.call), "fast"
 
         llm_ask: str | None = None
         unknown: str | None = None
@@ -212,6 +213,13 @@ class HearthBrain:
         if execute and self.publish and self.bus is not None:
             self.bus.publish(Understood(understanding=u, area=area_id or ""))
         return u
+
+    def _fit(self, call: ToolCall) -> ToolCall:
+        """Drop arguments the skill does not take (a follow-up carries the previous target over)."""
+        names = self._arg_names().get(call.name)
+        if names is None:
+            return call
+        return ToolCall(call.name, {k: v for k, v in call.args.items() if k in names})
 
     def _arg_names(self) -> dict[str, tuple[str, ...]]:
         return {s.name: tuple(p.name for p in s.params) for s in self.registry}
