@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="check audio devices, models, broker and config; each with a verdict and a fix")
 
+    s = sub.add_parser("mqtt", help="check the MQTT broker; --remove clears a removed node from Home Assistant")
+    s.add_argument("--remove", nargs="?", const="", metavar="NODE_ID",
+                   help="clear the retained discovery and state of NODE_ID (default: this node)")
+
     s = sub.add_parser("config", help="print or check the configuration")
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--print-default", action="store_true", help="print the documented default config")

@@ -12,6 +12,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 
 _DISCOVERY_RESEND_DELAY_S = 1.0
 """HA drops messages that arrive right after its birth message; wait this long before re-sending."""
+HA_GRACE_S = 12.0
+"""After a reconnect with intents waiting, hold them this long: HA 2024.3 retries its own broker
+connection every 10 s with a clean session, and an intent sent before it has subscribed again
+would never reach it."""
 
 
 def _version() -> str:
@@ -71,6 +76,7 @@ class MqttBridge:
         on_mute: Callable[[bool], None] | None = None,
         outbox_path: str | Path | None = None,
         reconnect_max_s: float = 30.0,
+        ha_grace_s: float = HA_GRACE_S,
     ) -> None:
         self._cfg = cfg.mqtt
         self._bus = bus
@@ -91,6 +97,9 @@ class MqttBridge:
             "state": "idle", "transcript": "", "intent": "none", "latency_ms": None,
         }
         self._send_lock = threading.Lock()  # keeps outbox order == publish order
+        self._holding = True  # intents stay in the outbox only (not connected, or in the grace)
+        self._handed_upto = 0  # last outbox seq handed to paho
+        self._ha_grace_s = ha_grace_s
         self._ack_lock = threading.Lock()
         self._inflight: dict[int, int | None] = {}  # paho mid -> outbox seq (None: not an intent)
         self._early_acks: set[int] = set()
@@ -121,14 +130,6 @@ class MqttBridge:
             self._unsubscribe = [
                 self._bus.subscribe(self._on_event, Event),
             ]
-        with self._send_lock:
-            after = 0
-            while batch := self.outbox.pending(after_seq=after):
-                for p in batch:
-                    self._publish(p.topic, p.payload, seq=p.seq)
-                after = batch[-1].seq
-        if after:
-            log.info("replaying %d intents from the outbox", self.outbox.count())
         self._client.connect_async(self._cfg.host, self._cfg.port, keepalive=self._cfg.keepalive_s)
         self._client.loop_start()
 
@@ -176,7 +177,9 @@ class MqttBridge:
             for doc in docs:
                 payload = payloads.encode(doc)
                 seq = self.outbox.add(doc["id"], self.topics.intent, payload)
-                self._publish(self.topics.intent, payload, seq=seq)
+                if not self._holding:
+                    self._publish(self.topics.intent, payload, seq=seq)
+                    self._handed_upto = seq
         return [d["id"] for d in docs]
 
     def set_muted(self, muted: bool) -> None:
@@ -241,9 +244,23 @@ class MqttBridge:
         self._publish_status()
         self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
         self.connected.set()
+        waiting = self.outbox.count()
+        if waiting and self._ha_grace_s > 0:
+            # Blocks paho's thread on purpose: paho re-sends unacknowledged intents right after
+            # this callback returns, and they must not reach the broker before HA is back.
+            log.info("%d intents wait; sending them in %.0f s", waiting, self._ha_grace_s)
+            time.sleep(self._ha_grace_s)
+        with self._send_lock:
+            after = self._handed_upto
+            while batch := self.outbox.pending(after_seq=after):
+                for p in batch:
+                    self._publish(p.topic, p.payload, seq=p.seq)
+                after = self._handed_upto = batch[-1].seq
+            self._holding = False
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         self.connected.clear()
+        self._holding = True
         if self._started:
             log.warning("MQTT connection lost (%s); reconnecting, intents wait in the outbox", rc)
 
