@@ -67,8 +67,8 @@ class WakeConfig:
     """Bundled wake words (hey_jarvis, alexa, hey_mycroft, hey_rhasspy) and/or paths to custom .onnx models."""
     threshold: float = 0.5
     """Score (0-1) a frame must reach to count towards a detection."""
-    trigger_level: int = 1
-    """Consecutive frames at or above threshold needed to trigger."""
+    trigger_level: int = 2
+    """Consecutive 80 ms frames at or above threshold needed to trigger (a real wake word holds for 6-8)."""
     refractory_s: float = 2.0
     """After a detection, the same word is ignored for this long, seconds."""
     melspec_model: str = ""

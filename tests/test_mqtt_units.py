@@ -85,6 +85,8 @@ def test_valid_commands_parse(parse, payload: bytes, expected: payloads.Command)
         (payloads.parse_announce, b"\xff\xfe\x00"),
         (payloads.parse_announce, b'{"text": 3}'),
         (payloads.parse_announce, b"{not json"),
+        (payloads.parse_announce, b"[1]"),
+        (payloads.parse_cancel, b""),
         (payloads.parse_announce, b"x" * 2000),
         (payloads.parse_mute, b"maybe"),
         (payloads.parse_cancel, b"reboot now"),

@@ -92,6 +92,9 @@ class MqttBridge:
         self.inventory: Inventory | None = None
         """The last inventory that parsed; a bad one never replaces it."""
         self.connected = threading.Event()
+        self.ready = threading.Event()
+        """Connected and the broker acknowledged every subscription: commands will arrive."""
+        self._sub_mid = -1
         self.muted = False
         self._status: dict[str, Any] = {
             "state": "idle", "transcript": "", "intent": "none", "latency_ms": None,
@@ -115,6 +118,7 @@ class MqttBridge:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_publish = self._on_publish
 
     # -- lifecycle -----------------------------------------------------------------
@@ -234,11 +238,8 @@ class MqttBridge:
             )
             return
         log.info("connected to MQTT broker %s:%s", self._cfg.host, self._cfg.port)
-        for topic in self.topics.subscriptions():
-            client.subscribe(topic, qos=1)
-        client.subscribe(
-            f"{self.topics.discovery_prefix}/device_automation/{self.topics.node}/+/config", qos=1
-        )
+        subs = [*self.topics.subscriptions(), self.topics.trigger_wildcard]
+        self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
         self._publish(self.topics.availability, ONLINE, retain=True)
         self.publish_discovery()
         self._publish_status()
@@ -258,8 +259,13 @@ class MqttBridge:
                 after = self._handed_upto = batch[-1].seq
             self._holding = False
 
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, props: Any) -> None:
+        if mid == self._sub_mid:
+            self.ready.set()
+
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         self.connected.clear()
+        self.ready.clear()
         self._holding = True
         if self._started:
             log.warning("MQTT connection lost (%s); reconnecting, intents wait in the outbox", rc)
@@ -285,7 +291,11 @@ class MqttBridge:
         elif topic == t.inventory:
             if not payload:
                 return
-            inv = inventory_mod.loads(payload)
+            try:
+                text = payload.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise MqttError("inventory is not UTF-8 text") from e
+            inv = inventory_mod.loads(text)
             self.inventory = inv
             log.info("inventory from Home Assistant: %d entities", len(inv.entities))
             if self._on_inventory is not None:

@@ -98,13 +98,15 @@ def _mute(value: Any) -> Command:
 
 
 def parse_announce(payload: bytes) -> Command:
-    """Plain text, or JSON ``{"text": "..."}``."""
+    """Plain text, or JSON ``{"text": "..."}`` (a payload that looks like JSON must be valid)."""
     text = _text(payload)
-    if text.startswith("{"):
+    if text[:1] in ("{", "[", '"') or text in ("null", "true", "false"):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:
             raise MqttError(f"announce payload looks like JSON but is not: {e}") from e
+        if isinstance(doc, str):
+            return _announce(doc)
         if not isinstance(doc, dict):
             raise MqttError("announce JSON must be an object with 'text'")
         return _announce(doc.get("text"))
@@ -117,8 +119,8 @@ def parse_mute(payload: bytes) -> Command:
 
 def parse_cancel(payload: bytes) -> Command:
     text = _text(payload)
-    if text and text.upper() not in ("PRESS", "CANCEL", "STOP"):
-        raise MqttError(f"cancel expects PRESS (or nothing), got {text[:40]!r}")
+    if text.upper() not in ("PRESS", "CANCEL", "STOP"):
+        raise MqttError(f"cancel expects PRESS, got {text[:40]!r}")
     return Command("cancel")
 
 

@@ -110,6 +110,11 @@ class Topics:
         """Every discovery config of this node (for clearing a removed node)."""
         return f"{self.discovery_prefix}/+/{self.node}/+/config"
 
+    @property
+    def trigger_wildcard(self) -> str:
+        """This node's device-trigger configs (stale ones are cleared)."""
+        return f"{self.discovery_prefix}/device_automation/{self.node}/+/config"
+
     def subscriptions(self) -> tuple[str, ...]:
         """Every topic the bridge listens on."""
         return (

@@ -40,8 +40,9 @@ class Recipe:
 
     seed: int = 1234
     examples: int = 3000
-    steps: int = 260
-    batch: int = 8
+    steps: int = 500
+    batch: int = 6
+    """At most this many examples per step, all from one home (they share the prompt prefix)."""
     lr: float = 3e-4
     warmup: int = 15
     rank: int = 16
@@ -49,6 +50,8 @@ class Recipe:
     dropout: float = 0.05
     outtype: str = "q8_0"
     threads: int = 2
+    bf16: bool | None = None
+    """bf16 autocast; None = only where the CPU computes bf16 natively (AVX-512/AMX), else fp32."""
 
     @classmethod
     def tiny(cls, seed: int) -> Recipe:
@@ -110,6 +113,59 @@ def _encode(tok: Any, ex: datagen.Example) -> tuple[list[int], list[int]]:
     return p + c, [-100] * len(p) + c
 
 
+def _home_batches(examples: list[datagen.Example], size: int) -> list[list[int]]:
+    """Batches of examples from the same home, so tools and home are computed once per batch."""
+    out: list[list[int]] = []
+    for i, ex in enumerate(examples):
+        if out and len(out[-1]) < size and examples[out[-1][0]].inventory is ex.inventory:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def _common_prefix(rows: list[list[int]]) -> int:
+    n = min(len(r) for r in rows) - 1
+    first = rows[0]
+    for i in range(n):
+        if any(r[i] != first[i] for r in rows):
+            return i
+    return n
+
+
+def _batch_loss(core: Any, batch: list[tuple[list[int], list[int]]], pad: int) -> Any:
+    """Loss on completion tokens only; the batch's shared prompt prefix (tools, often the home)
+    runs once and its KV cache is broadcast, and logits are computed only where there is a label."""
+    import torch
+
+    shared = _common_prefix([ids for ids, _ in batch])
+    rows = len(batch)
+    past = None
+    if shared > 0:
+        out = core.model(input_ids=torch.tensor([batch[0][0][:shared]]), use_cache=True)
+        past = out.past_key_values
+        for layer in past.layers:
+            layer.keys = layer.keys.expand(rows, -1, -1, -1)
+            layer.values = layer.values.expand(rows, -1, -1, -1)
+    width = max(len(ids) for ids, _ in batch) - shared
+    ids = torch.full((rows, width), pad, dtype=torch.long)
+    labels = torch.full((rows, width), -100, dtype=torch.long)
+    mask = torch.zeros((rows, shared + width), dtype=torch.long)
+    mask[:, :shared] = 1
+    for i, (x, y) in enumerate(batch):
+        ids[i, : len(x) - shared] = torch.tensor(x[shared:])
+        labels[i, : len(y) - shared] = torch.tensor(y[shared:])
+        mask[i, shared : len(x)] = 1
+    hidden = core.model(input_ids=ids, attention_mask=mask, past_key_values=past,
+                        use_cache=past is not None).last_hidden_state
+    sel = labels[:, 1:] != -100
+    logits = core.lm_head(hidden[:, :-1][sel]).float()
+    cap = getattr(core.config, "final_logit_softcapping", None)
+    if cap:
+        logits = torch.tanh(logits / cap) * cap
+    return torch.nn.functional.cross_entropy(logits, labels[:, 1:][sel])
+
+
 def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
     """Train, convert and write ``out_dir/ADAPTER_FILE`` plus the intermediate PEFT files."""
     _need_train_deps()
@@ -136,27 +192,22 @@ def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.0)
     gen = torch.Generator().manual_seed(recipe.seed)
+    groups = _home_batches(examples, recipe.batch)
     order: list[int] = []
     losses: list[float] = []
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    bf16 = torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX") if recipe.bf16 is None else recipe.bf16
+    log.warning("bf16 autocast: %s", bf16)
     for step in range(recipe.steps):
-        if len(order) < recipe.batch:
-            order += torch.randperm(len(encoded), generator=gen).tolist()
-        batch = [encoded[order.pop()] for _ in range(recipe.batch)]
-        width = max(len(ids) for ids, _ in batch)
-        ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        labels = torch.full((len(batch), width), -100, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for i, (x, y) in enumerate(batch):
-            ids[i, : len(x)] = torch.tensor(x)
-            labels[i, : len(y)] = torch.tensor(y)
-            mask[i, : len(x)] = 1
+        if not order:
+            order = torch.randperm(len(groups), generator=gen).tolist()
+        batch = [encoded[i] for i in groups[order.pop()]]
         lr = recipe.lr * min(1.0, (step + 1) / recipe.warmup) * (
             0.5 * (1 + math.cos(math.pi * step / max(1, recipe.steps))) * 0.9 + 0.1)
         for g in opt.param_groups:
             g["lr"] = lr
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = _batch_loss(model.get_base_model(), batch, pad)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
