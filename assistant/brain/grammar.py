@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -105,6 +106,7 @@ class _Builder:
         self.rules: dict[str, str] = {}
 
     def rule(self, name: str, body: str) -> str:
+        name = re.sub(r"[^a-zA-Z0-9-]", "-", name)
         self.rules[name] = body
         return name
 

@@ -75,7 +75,8 @@ def area_label(a: Area) -> str:
 
 def prefix(tools: Sequence[ToolSpec], inventory: Inventory) -> str:
     """The fixed part: tools and home. Identical for every command in the same home."""
-    parts = ["tools:", *(tool_line(t) for t in tools), "home:", *render_home(inventory), "request:"]
+    ordered = sorted(tools, key=lambda t: t.name)  # registry order must not change the prompt
+    parts = ["tools:", *(tool_line(t) for t in ordered), "home:", *render_home(inventory), "request:"]
     return "\n".join(parts) + "\n"
 
 

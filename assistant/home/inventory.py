@@ -142,6 +142,8 @@ def loads(text: str | bytes) -> Inventory:
         return parse(json.loads(text))
     except json.JSONDecodeError as e:
         raise InventoryError(f"inventory is not valid JSON: {e}") from e
+    except UnicodeDecodeError as e:
+        raise InventoryError(f"inventory is not UTF-8 text: {e}") from e
 
 
 def load(path: str | Path) -> Inventory:

@@ -103,6 +103,7 @@ class MqttBridge:
         self._holding = True  # intents stay in the outbox only (not connected, or in the grace)
         self._handed_upto = 0  # last outbox seq handed to paho
         self._ha_grace_s = ha_grace_s
+        self._release_when_drained = False
         self._ack_lock = threading.Lock()
         self._inflight: dict[int, int | None] = {}  # paho mid -> outbox seq (None: not an intent)
         self._early_acks: set[int] = set()
@@ -227,8 +228,14 @@ class MqttBridge:
                 self._early_acks.add(mid)
                 return
             seq = self._inflight.pop(mid)
+            release = self._release_when_drained and not any(
+                s is not None for s in self._inflight.values()
+            )
         if seq is not None:
             self.outbox.remove(seq)
+        if release:
+            self._release_when_drained = False
+            self._jobs.put(self._release)
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         if rc.is_failure:
@@ -251,6 +258,20 @@ class MqttBridge:
             # this callback returns, and they must not reach the broker before HA is back.
             log.info("%d intents wait; sending them in %.0f s", waiting, self._ha_grace_s)
             time.sleep(self._ha_grace_s)
+        # paho re-sends the intents it still holds once this returns; the rest of the outbox
+        # follows only after those are acknowledged, so the order is kept.
+        with self._ack_lock:
+            self._release_when_drained = True
+            drained = not any(seq is not None for seq in self._inflight.values())
+        if drained:
+            self._jobs.put(self._release)
+
+    def _release(self) -> None:
+        """Hand every stored intent not yet with paho to it, in order, and stop holding."""
+        with self._ack_lock:
+            self._release_when_drained = False
+        if not self.connected.is_set():
+            return
         with self._send_lock:
             after = self._handed_upto
             while batch := self.outbox.pending(after_seq=after):

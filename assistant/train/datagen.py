@@ -21,7 +21,7 @@ from assistant.train import noise, pools
 from assistant.train.homes import make_home
 from assistant.train.phrases import AMBIGUOUS, ASK, CHATTER, FOLLOW, TEMPLATES, Template
 from assistant.train.targets import Filler, NoTarget
-from assistant.train.tools import CATALOGUE
+from assistant.train.tools import training_tools
 
 KIND_TOOL = {
     "on": "HassTurnOn", "off": "HassTurnOff", "open": "HassTurnOn", "close": "HassTurnOff",
@@ -33,6 +33,7 @@ KIND_TOOL = {
     "state_any": "HassGetState", "state_list": "HassGetState", "pause": "HassMediaPause",
     "unpause": "HassMediaUnpause", "next": "HassMediaNext", "prev": "HassMediaPrevious",
     "volume": "HassSetVolume", "tstart": "HassStartTimer", "tcancel": "HassCancelTimer",
+    "tcancelall": "HassCancelAllTimers", "shopdone": "HassShoppingListCompleteItem",
     "tpause": "HassPauseTimer", "tunpause": "HassUnpauseTimer", "tstatus": "HassTimerStatus",
     "tinc": "HassIncreaseTimer", "tdec": "HassDecreaseTimer", "time": "HassGetCurrentTime",
     "date": "HassGetCurrentDate", "weather": "HassGetWeather", "shop": "HassShoppingListAddItem",
@@ -44,11 +45,12 @@ WEIGHTS = {
     "bright": 2, "brightness": 4, "color": 3, "kelvin": 2, "clim_set": 3, "clim_get": 2.5,
     "position": 2.5, "state_on": 2, "state_cover": 1.5, "state_lock": 1.5, "state_any": 1.5,
     "state_list": 2, "pause": 1.5, "unpause": 1.5, "next": 1.5, "prev": 1.5, "volume": 2.5,
-    "tstart": 5, "tcancel": 2, "tpause": 1, "tunpause": 1, "tstatus": 1.5, "tinc": 1.5, "tdec": 1.5,
+    "tstart": 5, "tcancel": 2, "tcancelall": 1, "shopdone": 1.5, "tpause": 1, "tunpause": 1,
+    "tstatus": 1.5, "tinc": 1.5, "tdec": 1.5,
     "time": 1.5, "date": 1.5, "weather": 2.5, "shop": 3, "ladd": 2, "ldone": 2, "vstart": 2,
     "vreturn": 1.5, "never": 1.5, "follow": 9, "ask": 8, "chatter": 15,
 }
-TOOLS = {t.name: t for t in CATALOGUE}
+TOOLS = {t.name: t for t in training_tools()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +72,8 @@ class Example:
     def skill(self) -> str:
         return self.call.name if self.call else ("ask" if self.ask else "none")
 
-    def prompt(self, tools: Sequence[ToolSpec] = CATALOGUE) -> str:
-        return prompt.render(self.text, tools=tools, inventory=self.inventory, area=self.area,
+    def prompt(self, tools: Sequence[ToolSpec] | None = None) -> str:
+        return prompt.render(self.text, tools=tools or tuple(TOOLS.values()), inventory=self.inventory, area=self.area,
                              history=self.history)
 
     def completion(self) -> str:

@@ -13,10 +13,11 @@ T = TypeVar("T")
 
 
 def split(items: Sequence[T], part: str) -> list[T]:
-    """``train``: items whose position is not 3 mod 4; ``heldout``: the rest."""
-    if part == "heldout":
-        return [x for i, x in enumerate(items) if i % 4 == 3]
-    return [x for i, x in enumerate(items) if i % 4 != 3]
+    """``heldout``: items at positions 3 mod 4 (the last one of a shorter list); ``train``: the rest."""
+    def held(i: int) -> bool:
+        return i % 4 == 3 or (len(items) < 4 and i == len(items) - 1)
+
+    return [x for i, x in enumerate(items) if held(i) == (part == "heldout")]
 
 
 AREAS = {

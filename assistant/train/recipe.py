@@ -222,6 +222,10 @@ def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
     base_cfg = model.base_model.model.config
     base_cfg.architectures = ["Gemma3ForCausalLM"]
     base_cfg.save_pretrained(str(work / "base"))
+    cfg_file = work / "base" / "config.json"
+    saved = json.loads(cfg_file.read_text())
+    saved.pop("quantization_config", None)  # the weights trained on were dequantized
+    cfg_file.write_text(json.dumps(saved, indent=1))
     adapter = out_dir / ADAPTER_FILE
     convert(work / "lora", work / "base", adapter, recipe.outtype, cache)
     seconds = time.monotonic() - t0

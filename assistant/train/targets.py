@@ -241,7 +241,7 @@ class Filler:
 
     def _p_k(self) -> str:
         k = self.rng.randrange(2200, 6600, 100)
-        self.args["temperature"] = k
+        self.args["temperature"] = str(k)
         return str(k)
 
     def _p_c(self) -> str:

@@ -14,7 +14,8 @@ _S: dict[str, Any] = {"type": "string"}
 _PCT: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 100}
 _NUM: dict[str, Any] = {"type": "number"}
 _TARGET = {"name": _S, "area": _S}
-_DURATION = {"hours": _NUM, "minutes": _NUM, "seconds": _NUM, "name": _S}
+_INT: dict[str, Any] = {"type": "integer"}
+_DURATION = {"hours": _INT, "minutes": _INT, "seconds": _INT, "name": _S}
 
 
 def _tool(name: str, doc: str, props: dict[str, Any], required: tuple[str, ...] = ()) -> ToolSpec:
@@ -32,12 +33,12 @@ CATALOGUE: tuple[ToolSpec, ...] = (
     _tool("HassToggle", "Toggle devices.", {"name": _S, "area": _S, "domain": _S}),
     _tool("HassLightSet", "Set brightness, colour or white temperature of lights.",
           {"name": _S, "area": _S, "brightness": _PCT, "color": _S,
-           "temperature": {"type": ["integer", "string"]}}),
+           "temperature": _S, "brightness_step": _INT}),
     _tool("HassClimateSetTemperature", "Set the target temperature.",
           {"temperature": _NUM, "name": _S, "area": _S}, ("temperature",)),
     _tool("HassClimateGetTemperature", "Read the temperature.", _TARGET),
     _tool("HassSetPosition", "Set a cover's position in percent.",
-          {"position": _PCT, "name": _S, "area": _S}, ("position",)),
+          {"position": _PCT, "name": _S, "area": _S, "domain": _S, "device_class": _S}, ("position",)),
     _tool("HassGetState", "Answer questions about device states.",
           {"name": _S, "area": _S, "domain": _S, "state": _S, "device_class": _S}),
     _tool("HassMediaPause", "Pause media.", _TARGET),
@@ -48,6 +49,7 @@ CATALOGUE: tuple[ToolSpec, ...] = (
           {"volume_level": _PCT, "name": _S, "area": _S}, ("volume_level",)),
     _tool("HassStartTimer", "Start a timer.", _DURATION),
     _tool("HassCancelTimer", "Cancel a timer.", {"name": _S}),
+    _tool("HassCancelAllTimers", "Cancel every timer.", {}),
     _tool("HassPauseTimer", "Pause a timer.", {"name": _S}),
     _tool("HassUnpauseTimer", "Resume a timer.", {"name": _S}),
     _tool("HassTimerStatus", "Time left on timers.", {"name": _S}),
@@ -57,6 +59,8 @@ CATALOGUE: tuple[ToolSpec, ...] = (
     _tool("HassGetCurrentDate", "Today's date.", {}),
     _tool("HassGetWeather", "The weather.", {"name": _S}),
     _tool("HassShoppingListAddItem", "Add to the shopping list.", {"item": _S}, ("item",)),
+    _tool("HassShoppingListCompleteItem", "Check an item off the shopping list.", {"item": _S},
+          ("item",)),
     _tool("HassListAddItem", "Add an item to a to-do list.", {"item": _S, "name": _S}, ("item",)),
     _tool("HassListCompleteItem", "Check an item off a to-do list.",
           {"item": _S, "name": _S}, ("item",)),
@@ -64,3 +68,14 @@ CATALOGUE: tuple[ToolSpec, ...] = (
     _tool("HassVacuumReturnToBase", "Send the vacuum home.", _TARGET),
     _tool("HassNevermind", "Cancel the current request.", {}),
 )
+
+
+def training_tools() -> tuple[ToolSpec, ...]:
+    """The first-party skills' live specs when the skills package loads, else :data:`CATALOGUE`."""
+    try:
+        from assistant.skillkit.registry import SkillRegistry
+
+        specs = tuple(SkillRegistry.discover().specs())
+    except Exception:  # training must not depend on the skills package importing cleanly
+        specs = ()
+    return specs or CATALOGUE

@@ -1,0 +1,180 @@
+"""The local LLM tool caller (llama.cpp): bundled Gemma + Hearth's adapter with a grammar, or a user's chat model.
+
+The bundled model gets Hearth's own prompt (:mod:`assistant.brain.prompt`); the fixed prefix
+(tools + home names) stays in llama.cpp's KV cache, so a command pays only for its own tokens.
+A user's GGUF with a chat template is driven through its own tool-calling format instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant import modelstore
+from assistant.brain import grammar, prompt
+from assistant.brain.llm_base import LlmResult, Turn
+from assistant.config import Config
+from assistant.errors import ModelError
+from assistant.home.inventory import Inventory
+from assistant.skillkit.spec import ToolCall, ToolSpec
+
+log = logging.getLogger(__name__)
+
+ADAPTER_ID = "hearth-adapter"
+"""Model-store id of Hearth's own LoRA adapter (models/manifest.toml)."""
+BASE_ID = "gemma3-270m"
+MAX_TOKENS = 64
+
+
+def _check_gguf(path: Path, what: str) -> None:
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise ModelError(f"{what} {path} cannot be read: {e}") from e
+    if magic != b"GGUF":
+        raise ModelError(f"{what} {path} is not a GGUF file (corrupt or wrong format); "
+                         "point brain.llm_model / brain.llm_adapter at a valid .gguf or reinstall it")
+
+
+class LlamaToolCaller:
+    """Implements :class:`assistant.brain.llm_base.ToolCaller` with llama-cpp-python."""
+
+    def __init__(self, model_path: Path, *, adapter: Path | None = None, chat: bool = False,
+                 chat_format: str | None = None, n_ctx: int = 4096, threads: int = 2) -> None:
+        _check_gguf(model_path, "LLM model")
+        if adapter is not None:
+            _check_gguf(adapter, "LLM adapter")
+        try:
+            from llama_cpp import Llama
+        except ImportError as e:
+            raise ModelError("llama-cpp-python is not installed; run: make setup") from e
+        kwargs: dict[str, Any] = {"n_ctx": n_ctx, "n_threads": threads, "verbose": False}
+        if adapter is not None:
+            kwargs["lora_path"] = str(adapter)
+        if chat_format:
+            kwargs["chat_format"] = chat_format
+        try:
+            self.llm = Llama(model_path=str(model_path), **kwargs)
+        except (ValueError, RuntimeError, OSError) as e:
+            raise ModelError(f"cannot load LLM {model_path}"
+                             f"{f' with adapter {adapter}' if adapter else ''}: {e}; "
+                             "check the file (hearth models) or set brain.llm_model to another GGUF") from e
+        self.model_path, self.adapter, self.chat = model_path, adapter, chat
+        self._grammars: dict[str, Any] = {}
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> LlamaToolCaller:
+        b = cfg.brain
+        if b.llm_model:
+            model = modelstore.user_path(b.llm_model, "brain.llm_model")
+            adapter = None
+            if b.llm_adapter not in ("", "none"):
+                adapter = modelstore.user_path(b.llm_adapter, "brain.llm_adapter")
+            return cls(model, adapter=adapter, chat=True, chat_format=b.chat_format or None,
+                       n_ctx=b.n_ctx, threads=b.threads)
+        model = modelstore.path(BASE_ID)
+        if b.llm_adapter == "none":
+            adapter = None
+        elif b.llm_adapter:
+            adapter = modelstore.user_path(b.llm_adapter, "brain.llm_adapter")
+        else:
+            adapter = modelstore.path(ADAPTER_ID)
+        return cls(model, adapter=adapter, n_ctx=b.n_ctx, threads=b.threads)
+
+    # -- the bundled model's own format -------------------------------------------------------
+    def _grammar(self, tools: Sequence[ToolSpec], inventory: Inventory) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        text = grammar.build(tools, inventory)
+        g = self._grammars.get(text)
+        if g is None:
+            g = LlamaGrammar.from_string(text, verbose=False)
+            self._grammars = {text: g}  # one home at a time; a new inventory replaces it
+        return g
+
+    def warm(self, tools: Sequence[ToolSpec], inventory: Inventory) -> None:
+        if self.chat:
+            return
+        tokens = self.llm.tokenize(prompt.prefix(tools, inventory).encode("utf-8"), add_bos=True)
+        self.llm.reset()
+        self.llm.eval(tokens)
+        self._grammar(tools, inventory)
+
+    def call(self, text: str, *, tools: Sequence[ToolSpec], inventory: Inventory,
+             area: str | None = None, language: str = "en", history: Sequence[Turn] = ()) -> LlmResult:
+        t0 = time.perf_counter()
+        if self.chat:
+            call, ask, raw = self._chat(text, tools, inventory, area, history)
+        else:
+            full = prompt.render(text, tools=tools, inventory=inventory, area=area, history=history)
+            out = self.llm.create_completion(
+                full, max_tokens=MAX_TOKENS, temperature=0.0, top_k=1, stop=["\n"],
+                grammar=self._grammar(tools, inventory))
+            raw = str(out["choices"][0]["text"])
+            parsed = prompt.parse_output(raw)
+            call, ask = parsed.call, parsed.ask
+        if call is not None:
+            why = grammar.validate(call, tools, inventory)
+            if why is not None:
+                log.info("LLM call %s rejected: %s", call, why)
+                call = None
+        return LlmResult(call=call, ask=ask, raw=raw, ms=(time.perf_counter() - t0) * 1000)
+
+    # -- a user's chat model ------------------------------------------------------------------
+    def _chat(self, text: str, tools: Sequence[ToolSpec], inventory: Inventory, area: str | None,
+              history: Sequence[Turn]) -> tuple[ToolCall | None, str | None, str]:
+        home = "\n".join(prompt.render_home(inventory))
+        system = ("You control a smart home. Call exactly one tool when the user asks to control a "
+                  "device or asks about the home, timers, lists, time or weather. Use device and area "
+                  "names exactly as listed. If the request is unclear, ask one short question. For "
+                  "anything else, answer briefly without a tool.\nHome (area: devices):\n" + home)
+        messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
+        for t in history[-prompt.MAX_HISTORY:]:
+            messages += [{"role": "user", "content": t.text},
+                         {"role": "assistant", "content": prompt.format_output(t.call)}]
+        room = prompt._area_name(inventory, area)
+        messages.append({"role": "user", "content": f"{text}" + (f" (I am in the {room})" if room else "")})
+        schema = [{"type": "function", "function": t.as_dict()} for t in tools]
+        out = self.llm.create_chat_completion(messages=messages, tools=schema, tool_choice="auto",
+                                              temperature=0.0, max_tokens=256)
+        msg = out["choices"][0]["message"]
+        raw = json.dumps(msg, ensure_ascii=False)
+        for tc in msg.get("tool_calls") or []:
+            fn = tc.get("function") or {}
+            args = _json_obj(fn.get("arguments"))
+            if fn.get("name") and args is not None:
+                return ToolCall(str(fn["name"]), args), None, raw
+        content = str(msg.get("content") or "").strip()
+        found = _call_in_text(content)
+        if found is not None:
+            return found, None, raw
+        if content.endswith(("?", "？")):
+            return None, content, raw
+        return None, None, raw
+
+
+def _json_obj(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    try:
+        obj = json.loads(value) if isinstance(value, str) else None
+    except json.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _call_in_text(content: str) -> ToolCall | None:
+    """A tool call a chat template wrote as text (``<tool_call>{...}</tool_call>`` and similar)."""
+    for m in re.finditer(r"\{.*\}", content, re.S):
+        obj = _json_obj(m.group(0))
+        if obj and isinstance(obj.get("name"), str):
+            args = _json_obj(obj.get("arguments", obj.get("parameters", {})))
+            if args is not None:
+                return ToolCall(obj["name"], args)
+    return None

@@ -1,0 +1,32 @@
+"""``hearth bench --quick`` runs end to end on the real models; its figures are printed, never asserted."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from assistant.bench import format_report
+
+pytestmark = pytest.mark.slow
+
+
+def test_quick_bench_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    r = subprocess.run([sys.executable, "-m", "assistant.cli", "bench", "--quick", "--json"],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    with capsys.disabled():  # the figures belong in the CI log
+        print("\n" + format_report(report))
+    assert report["mode"] == "quick" and report["runs_per_command"] == 1
+    assert {"wake", "vad", "stt", "tts", "brain"} <= set(report["load_s"])
+    # Every command was heard, and each reached the reply through some path.
+    assert all(c["heard"] for c in report["commands"]), report["commands"]
+    assert report["eos_to_first_audio_s"], "no run reached the first reply audio"
+    for path_stats in report["eos_to_first_audio_s"].values():
+        assert path_stats["n"] >= 1 and math.isfinite(path_stats["p50"]) and path_stats["p50"] > 0
+    assert 0 < report["peak_rss_bytes"] and 0 <= report["idle_cpu_pct_of_core"]
+    assert report["naive"]["eos_to_first_audio_s"]["n"] >= 1
