@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -28,10 +28,36 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def uses_live_inventory(cfg: Config, path: str | Path | None = None) -> bool:
+    """With ``[mqtt] enabled`` and no inventory file, the home is the one Home Assistant publishes."""
+    return cfg.mqtt.enabled and not (path or cfg.brain.inventory)
+
+
 def load_inventory(cfg: Config, path: str | Path | None = None) -> Inventory:
-    """The home: ``path``, else ``[brain] inventory``, else the bundled demo home."""
+    """The home: ``path``, else ``[brain] inventory``; else, with ``[mqtt] enabled``, the last live
+    inventory cached in ``<data_dir>/inventory.json``; else the bundled demo home (with MQTT, only
+    until Home Assistant's inventory arrives)."""
+    if uses_live_inventory(cfg, path):
+        from assistant.mqtt import inventory_cache
+
+        cached = inventory_cache.load(cfg)
+        if cached is not None:
+            return cached
+        log.info("no live inventory yet: the demo home stands in until Home Assistant sends one")
     chosen = path or cfg.brain.inventory or inventory_mod.bundled_path()
     return inventory_mod.load(Path(chosen).expanduser())
+
+
+def live_inventory_handler(cfg: Config, brain: HearthBrain) -> Callable[[Inventory], None]:
+    """Swap a new live inventory into ``brain`` and cache it on disk for the next start."""
+    from assistant.mqtt import inventory_cache
+
+    def on_inventory(inventory: Inventory) -> None:
+        brain.set_inventory(inventory)
+        if inventory_cache.save(cfg, inventory):
+            log.info("live inventory cached: %d entities", len(inventory.entities))
+
+    return on_inventory
 
 
 def build_brain(
@@ -79,19 +105,45 @@ def _llm(cfg: Config) -> object | None:
     return None
 
 
-def attach_intent_publisher(cfg: Config, bus: EventBus) -> Callable[[], None]:
+def attach_intent_publisher(
+    cfg: Config,
+    bus: EventBus,
+    *,
+    intent_types: Iterable[str] = (),
+    on_inventory: Callable[[Inventory], None] | None = None,
+    wait_s: float = 2.0,
+) -> Callable[[], None]:
     """Hook for publishing understood intents: with ``[mqtt] enabled`` the MQTT bridge listens
-    on ``bus`` for ``Understood`` events. Returns a function that flushes and detaches it."""
+    on ``bus`` for ``Understood`` events. Returns a function that flushes and detaches it.
+
+    For one-shot commands: the bridge stays out of the node's presence (a running ``hearth run``
+    owns it). It waits up to ``wait_s`` for the broker, and with ``on_inventory`` for Home
+    Assistant's retained inventory, handed over before this returns; with the broker down it goes
+    on with what it has and the intents wait in the outbox for the next Hearth process.
+    """
     if not cfg.mqtt.enabled:
         return lambda: None
-    from assistant.mqtt.bridge import MqttBridge
+    from assistant.mqtt.bridge import HA_GRACE_S, MqttBridge
 
-    bridge = MqttBridge(cfg, bus)
+    bridge = MqttBridge(cfg, bus, intent_types=intent_types, presence=False)
+    backlog = bridge.outbox.count()
     bridge.start()
+    if on_inventory is not None:
+        inventory = bridge.wait_inventory(wait_s)
+        if inventory is not None:
+            on_inventory(inventory)
+        else:
+            log.warning("no inventory from Home Assistant within %.1f s; using the last known home", wait_s)
+    else:
+        bridge.ready.wait(wait_s)
 
     def close() -> None:
-        if not bridge.flush(5.0):
-            log.warning("the MQTT broker did not acknowledge every intent; they wait in the outbox")
+        # Connected: wait for the acknowledgements; a backlog first waits out HA's reconnect grace.
+        # Not connected: nothing to wait for, the outbox keeps the intents.
+        timeout_s = 5.0 + (HA_GRACE_S if backlog else 0.0) if bridge.connected.is_set() else 0.5
+        if not bridge.flush(timeout_s):
+            log.warning("the MQTT broker did not acknowledge every intent; %d wait in the outbox %s",
+                        bridge.outbox.count(), bridge.outbox.path)
         bridge.stop()
 
     return close
@@ -205,14 +257,24 @@ def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = 
         pipeline = Pipeline(cfg, wake=engines.wake, vad=engines.vad, stt=engines.stt, brain=engines.brain,
                             tts=engines.tts, sink=sink, bus=bus, area=area)
         if cfg.mqtt.enabled:
+            from assistant.mqtt import inventory_cache
             from assistant.mqtt.bridge import MqttBridge
 
             brain = engines.brain
+            live = uses_live_inventory(cfg)
+            if not live:
+                log.info("[brain] inventory is set: the live inventory from Home Assistant is not used")
+            on_inventory = live_inventory_handler(cfg, brain) if live else None
             bridge = MqttBridge(
-                cfg, bus, intent_types=brain.registry.names(), on_inventory=brain.set_inventory,
+                cfg, bus, intent_types=brain.registry.names(), on_inventory=on_inventory,
                 on_cancel=pipeline.cancel, on_mute=pipeline.set_muted,
             )
             bridge.start()  # never blocks on the broker: intents wait in the outbox
+            if on_inventory is not None and not inventory_cache.path(cfg).exists():
+                # Never had the live home: a short wait beats answering from the demo home.
+                inventory = bridge.wait_inventory(2.0)
+                if inventory is not None:
+                    on_inventory(inventory)
             closers.append(lambda: (bridge.flush(5.0), bridge.stop()))
     except BaseException:
         for close in reversed(closers):

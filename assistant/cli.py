@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("mqtt", help="check the MQTT broker; --remove clears a removed node from Home Assistant")
     s.add_argument("--remove", nargs="?", const="", metavar="NODE_ID",
                    help="clear the retained discovery and state of NODE_ID (default: this node)")
+    s.add_argument("--flush", nargs="?", type=float, const=130.0, metavar="SECONDS",
+                   help="deliver the intents waiting in the outbox, waiting at most SECONDS (default 130: "
+                        "after an outage Home Assistant may take two minutes to reconnect)")
 
     s = sub.add_parser("config", help="print or check the configuration")
     g = s.add_mutually_exclusive_group(required=True)

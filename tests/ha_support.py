@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from tests.mqtt_support import free_port
+from tests.mqtt_support import Broker, free_port
 
 HA_VERSION = "2024.3.3"
 REPO = Path(__file__).resolve().parent.parent
@@ -300,3 +300,31 @@ def start_home_assistant(config_dir: Path, mqtt_port: int, packages: dict[str, P
     ha.write_config(packages)
     ha.start(hass_exe)
     return ha
+
+
+@dataclass
+class HaStack:
+    """A broker and a Home Assistant with the hearth.yaml package, shared by a test session."""
+
+    broker: Broker
+    ha: HomeAssistant
+    start_s: float
+    """Seconds to install (first time only) and start Home Assistant."""
+
+    def wait_listening(self, timeout_s: float = 40.0) -> float:
+        """Wait until HA is subscribed to the broker again (after a broker restart HA needs up to
+        ~10 s); proven by the package answering a node's ``online`` with a fresh inventory.
+        Returns the seconds waited."""
+        from tests.mqtt_support import Recorder
+
+        t0 = time.monotonic()
+        rec = Recorder(self.broker.port, ["hearth/inventory"])
+        try:
+            while time.monotonic() - t0 < timeout_s:
+                rec.publish("hearth/probe/status", "online")
+                with contextlib.suppress(AssertionError):
+                    rec.wait("hearth/inventory", timeout_s=4, pred=lambda m: not m.retain)
+                    return time.monotonic() - t0
+            raise AssertionError(f"Home Assistant did not answer on MQTT within {timeout_s}s\n{self.ha.log_tail()}")
+        finally:
+            rec.close()

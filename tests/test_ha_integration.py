@@ -19,7 +19,7 @@ from assistant.events import EventBus, Understood
 from assistant.home.inventory import Inventory
 from assistant.intents import Action, Intent, Understanding
 from assistant.mqtt.bridge import MqttBridge
-from tests.ha_support import HomeAssistant, start_home_assistant
+from tests.ha_support import HaStack, HomeAssistant
 from tests.mqtt_support import Broker, Recorder
 
 pytestmark = pytest.mark.slow
@@ -38,13 +38,11 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+def env(tmp_path_factory: pytest.TempPathFactory, ha_stack: HaStack) -> Iterator[Env]:
     root = tmp_path_factory.mktemp("ha")
-    broker = Broker(root / "broker")
-    broker.start()
-    t0 = time.monotonic()
-    ha = start_home_assistant(root / "config", broker.port, {"hearth": REPO / "homeassistant/packages/hearth.yaml"})
-    TIMINGS["ha_install_and_start_s"] = time.monotonic() - t0
+    broker, ha = ha_stack.broker, ha_stack.ha
+    TIMINGS["ha_install_and_start_s"] = ha_stack.start_s
+    TIMINGS["ha_listening_s"] = ha_stack.wait_listening()
     cfg = Config().replace("general", node_id=NODE, area="kitchen", data_dir=str(root / "data"))
     cfg = cfg.replace("mqtt", enabled=True, port=broker.port)
     bus = EventBus()
@@ -61,8 +59,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         yield e
     finally:
         bridge.stop()
-        ha.stop()
-        broker.stop()
         print("\nHA timings (s):", {k: round(v, 2) for k, v in TIMINGS.items()})
 
 

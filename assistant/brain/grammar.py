@@ -36,6 +36,8 @@ DEVICE_CLASSES = ("blind", "curtain", "shade", "shutter", "window", "door", "gar
                   "motion", "moisture", "temperature", "outlet", "tv", "speaker")
 STATES = ("on", "off", "open", "closed", "locked", "unlocked", "playing", "paused", "idle", "docked",
           "cleaning", "home", "away", "armed", "disarmed", "heat", "cool")
+PERCENT_ARGS = ("brightness", "position", "volume_level")
+"""Integer arguments that are percentages (0-100) in the built-in skills' contract."""
 MAX_ASK_CHARS = 160
 MAX_STR_CHARS = 48
 
@@ -121,7 +123,7 @@ class _Builder:
                     alts.append(self.rule(f"t{tool_i}-{prop}-v", " | ".join(_json_str_lit(v) for v in closed)))
             elif t == "integer":
                 lo, hi = schema.get("minimum"), schema.get("maximum")
-                alts.append("pct" if (lo, hi) == (0, 100) else "int")
+                alts.append("pct" if (lo, hi) == (0, 100) or prop in PERCENT_ARGS else "int")
             elif t == "number":
                 alts.append("num")
             elif t == "boolean":

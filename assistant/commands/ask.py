@@ -24,11 +24,18 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     if not args.text or not args.text.strip():
         raise HearthError("nothing to understand: give TEXT (hearth ask \"turn on the kitchen light\") or --jsonl FILE")
     inventory = app.load_inventory(cfg, args.inventory)
-    act = not args.dry_run
+    act = not args.dry_run  # a dry run never connects: it uses the cached home, publishes nothing
     bus = EventBus()
-    close = app.attach_intent_publisher(cfg, bus) if act else (lambda: None)
+    brain = app.build_brain(cfg, inventory=inventory, bus=bus, publish=act)
+    close = (
+        app.attach_intent_publisher(
+            cfg, bus, intent_types=brain.registry.names(),
+            on_inventory=app.live_inventory_handler(cfg, brain)
+            if app.uses_live_inventory(cfg, args.inventory) else None,
+        )
+        if act else (lambda: None)
+    )
     try:
-        brain = app.build_brain(cfg, inventory=inventory, bus=bus, publish=act)
         u = brain.understand(
             args.text, area=args.area or cfg.general.area or None,
             language=args.language or cfg.general.language, execute=act,
@@ -61,7 +68,7 @@ def _lines(path: str) -> Iterator[tuple[int, str]]:
 
 
 def _batch(args: argparse.Namespace, cfg: Config) -> int:
-    """Each line alone: no conversation carried over, nothing executed or published."""
+    """Each line alone: no conversation carried over, nothing executed or published (no broker)."""
     inventory = app.load_inventory(cfg, args.inventory)
     brain = app.build_brain(cfg, inventory=inventory, bus=None, publish=False)
     board = Scoreboard()

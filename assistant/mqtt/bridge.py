@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -43,9 +44,16 @@ log = logging.getLogger(__name__)
 _DISCOVERY_RESEND_DELAY_S = 1.0
 """HA drops messages that arrive right after its birth message; wait this long before re-sending."""
 HA_GRACE_S = 12.0
-"""After a reconnect with intents waiting, hold them this long: HA 2024.3 retries its own broker
-connection every 10 s with a clean session, and an intent sent before it has subscribed again
-would never reach it."""
+"""After a reconnect with intents waiting, hold them at least this long unless Home Assistant shows
+it is back first: HA subscribes with a clean session, so an intent sent before it has subscribed
+again would never reach it."""
+HA_MAX_HOLD_S = 125.0
+"""HA 2024.3's MQTT client (paho 1.6) retries with a doubling delay of up to 120 s, so after a long
+outage HA may come back up to two minutes after the broker: the hold never lasts longer than this."""
+_HA_SETTLE_S = 3.0
+"""After a sign of HA (its birth message, a live inventory) the time it may still need to have
+subscribed again: at its reconnect HA's client first flushes what it queued while offline, then
+subscribes (1 s debounce), then sends its birth."""
 
 
 def _version() -> str:
@@ -62,6 +70,10 @@ class MqttBridge:
 
     Callbacks run on the bridge's dispatcher thread. Without ``on_announce`` an announcement is
     published on the bus as an :class:`Announcement` event instead.
+
+    ``presence=False`` is for short-lived commands (``hearth ask``, ``hearth mqtt --flush``) that
+    share a node with a running ``hearth run``: they deliver intents and read the inventory only,
+    under their own client id, and never touch the node's availability, discovery or state.
     """
 
     def __init__(
@@ -77,6 +89,7 @@ class MqttBridge:
         outbox_path: str | Path | None = None,
         reconnect_max_s: float = 30.0,
         ha_grace_s: float = HA_GRACE_S,
+        presence: bool = True,
     ) -> None:
         self._cfg = cfg.mqtt
         self._bus = bus
@@ -103,6 +116,9 @@ class MqttBridge:
         self._holding = True  # intents stay in the outbox only (not connected, or in the grace)
         self._handed_upto = 0  # last outbox seq handed to paho
         self._ha_grace_s = ha_grace_s
+        self._hold_gen = 0  # the hold now waiting for a sign of HA; 0 = none
+        self._holds = 0  # holds so far: a timer of an earlier hold never matches a later one
+        self._down_since: float | None = None  # wall clock of the first disconnect not yet recovered
         self._release_when_drained = False
         self._ack_lock = threading.Lock()
         self._inflight: dict[int, int | None] = {}  # paho mid -> outbox seq (None: not an intent)
@@ -112,8 +128,15 @@ class MqttBridge:
         self._unsubscribe: list[Callable[[], None]] = []
         self._started = False
         self._version = _version()
-        self._client = make_client(cfg.mqtt, cfg.mqtt.client_id or f"hearth-{self.topics.node}")
-        self._client.will_set(self.topics.availability, OFFLINE, qos=1, retain=True)
+        self.presence = presence
+        self.inventory_received = threading.Event()
+        """Set once an inventory that parses has arrived."""
+        client_id = cfg.mqtt.client_id or f"hearth-{self.topics.node}"
+        if not presence:  # the same id would make the broker drop the node's own connection
+            client_id = f"{client_id}-{os.getpid()}"
+        self._client = make_client(cfg.mqtt, client_id)
+        if presence:
+            self._client.will_set(self.topics.availability, OFFLINE, qos=1, retain=True)
         self._client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(reconnect_max_s)))
         self._client.max_inflight_messages_set(20)
         self._client.on_connect = self._on_connect
@@ -145,7 +168,7 @@ class MqttBridge:
         self._started = False
         for unsub in self._unsubscribe:
             unsub()
-        if self.connected.is_set():
+        if self.connected.is_set() and self.presence:
             info = self._client.publish(self.topics.availability, OFFLINE, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout_s)
@@ -159,6 +182,11 @@ class MqttBridge:
     def flush(self, timeout_s: float = 5.0) -> bool:
         """Wait until the broker acknowledged every stored intent; False on timeout."""
         return self.outbox.wait_empty(timeout_s)
+
+    def wait_inventory(self, timeout_s: float) -> Inventory | None:
+        """The retained inventory, once it arrived; None if none came within ``timeout_s``."""
+        self.inventory_received.wait(timeout_s)
+        return self.inventory
 
     # -- publishing ----------------------------------------------------------------
     def publish_intents(
@@ -195,7 +223,7 @@ class MqttBridge:
     def set_intent_types(self, intent_types: Iterable[str]) -> None:
         """The enabled skills changed: update the event entity and device triggers."""
         self.intent_types = tuple(sorted(set(intent_types)))
-        if self.connected.is_set():
+        if self.connected.is_set() and self.presence:
             self.publish_discovery()
 
     def publish_discovery(self) -> None:
@@ -205,6 +233,8 @@ class MqttBridge:
             self._publish(topic, json.dumps(config), retain=True)
 
     def _publish_status(self) -> None:
+        if not self.presence:
+            return
         self._publish(self.topics.state, json.dumps(self._status, ensure_ascii=False), retain=True)
 
     def _publish(self, topic: str, payload: bytes | str, *, seq: int | None = None, retain: bool = False) -> None:
@@ -245,21 +275,60 @@ class MqttBridge:
             )
             return
         log.info("connected to MQTT broker %s:%s", self._cfg.host, self._cfg.port)
-        subs = [*self.topics.subscriptions(), self.topics.trigger_wildcard]
-        self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
-        self._publish(self.topics.availability, ONLINE, retain=True)
-        self.publish_discovery()
-        self._publish_status()
-        self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
+        if self.presence:
+            subs = [*self.topics.subscriptions(), self.topics.trigger_wildcard]
+            self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
+            self._publish(self.topics.availability, ONLINE, retain=True)
+            self.publish_discovery()
+            self._publish_status()
+            self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
+        else:
+            subs = [self.topics.inventory, self.topics.ha_status]
+            self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
         self.connected.set()
         waiting = self.outbox.count()
         if waiting and self._ha_grace_s > 0:
-            # Blocks paho's thread on purpose: paho re-sends unacknowledged intents right after
-            # this callback returns, and they must not reach the broker before HA is back.
-            log.info("%d intents wait; sending them in %.0f s", waiting, self._ha_grace_s)
-            time.sleep(self._ha_grace_s)
-        # paho re-sends the intents it still holds once this returns; the rest of the outbox
-        # follows only after those are acknowledged, so the order is kept.
+            limit_s = self._hold_limit_s()
+            with self._ack_lock:
+                paho_holds = any(seq is not None for seq in self._inflight.values())
+            if paho_holds:
+                # Blocks paho's thread on purpose (bounded well below the keepalive): paho re-sends
+                # unacknowledged intents right after this returns, and HA should be back by then.
+                time.sleep(min(self._ha_grace_s, limit_s))
+            log.info("%d intents wait for Home Assistant to be back (at most %.0f s)", waiting, limit_s)
+            self._hold_for_ha(limit_s)
+            return
+        self._down_since = None
+        self._end_hold_now()
+
+    def _hold_limit_s(self) -> float:
+        """How long HA may still need: about as long as the outage lasted (its retry delay
+        doubles), at least ``ha_grace_s``, at most :data:`HA_MAX_HOLD_S`."""
+        oldest = self.outbox.pending(limit=1)
+        starts = [t for t in (self._down_since, oldest[0].created if oldest else None) if t is not None]
+        outage_s = time.time() - min(starts) if starts else 0.0
+        return max(self._ha_grace_s, min(outage_s + 5.0, HA_MAX_HOLD_S))
+
+    def _hold_for_ha(self, limit_s: float) -> None:
+        """Keep the outbox until HA's birth message or a live inventory shows it listens, or
+        ``limit_s`` passes. Without presence, a transient ``online`` from ``<node>-<pid>`` asks
+        the package for a live inventory (HA's entities never see that pseudo node)."""
+        self._holds += 1
+        gen = self._hold_gen = self._holds
+        self._later(limit_s, lambda: self._end_hold(gen))
+        if not self.presence:
+            self._publish(f"{self.topics.root}-{os.getpid()}/status", ONLINE)
+
+    def _end_hold(self, gen: int) -> None:
+        if gen != self._hold_gen or gen == 0:
+            return  # already released, or a hold from an earlier connection
+        self._hold_gen = 0
+        self._down_since = None
+        self._end_hold_now()
+
+    def _end_hold_now(self) -> None:
+        # paho re-sends the intents it still holds; the rest of the outbox follows only after
+        # those are acknowledged, so the order is kept.
         with self._ack_lock:
             self._release_when_drained = True
             drained = not any(seq is not None for seq in self._inflight.values())
@@ -288,6 +357,9 @@ class MqttBridge:
         self.connected.clear()
         self.ready.clear()
         self._holding = True
+        self._hold_gen = 0
+        if self._down_since is None:
+            self._down_since = time.time()
         if self._started:
             log.warning("MQTT connection lost (%s); reconnecting, intents wait in the outbox", rc)
 
@@ -307,8 +379,12 @@ class MqttBridge:
             )
         if topic == t.ha_status:
             if payload.strip() == b"online":
-                log.info("Home Assistant came online; re-sending discovery")
-                self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all)
+                if self._hold_gen:
+                    gen = self._hold_gen
+                    self._later(_HA_SETTLE_S, lambda: self._end_hold(gen))
+                if self.presence:
+                    log.info("Home Assistant came online; re-sending discovery")
+                    self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all)
         elif topic == t.inventory:
             if not payload:
                 return
@@ -318,6 +394,10 @@ class MqttBridge:
                 raise MqttError("inventory is not UTF-8 text") from e
             inv = inventory_mod.loads(text)
             self.inventory = inv
+            self.inventory_received.set()
+            if self._hold_gen and not retained:  # HA is connected (maybe only just)
+                gen = self._hold_gen
+                self._later(_HA_SETTLE_S, lambda: self._end_hold(gen))
             log.info("inventory from Home Assistant: %d entities", len(inv.entities))
             if self._on_inventory is not None:
                 cb = self._on_inventory

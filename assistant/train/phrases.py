@@ -266,7 +266,8 @@ ASK = {
 
 AMBIGUOUS = {
     "en": {"pronoun": [("turn it on", "turn on"), ("switch it off", "turn off"), ("open it", "open"),
-                       ("set it to {n} percent", "set"), ("turn that off", "turn off"), ("make it brighter", "brighten")],
+                       ("set it to {n} percent", "set"), ("turn that off", "turn off"),
+                       ("make it brighter", "brighten")],
            "timer": ["set a timer", "start a timer", "can you set a timer", "timer please"],
            "item": ["add something to the shopping list", "put this on the shopping list",
                     "add to my shopping list"],

@@ -40,7 +40,7 @@ class Recipe:
 
     seed: int = 1234
     examples: int = 3000
-    steps: int = 500
+    steps: int = 300
     batch: int = 6
     """At most this many examples per step, all from one home (they share the prompt prefix)."""
     lr: float = 3e-4
@@ -138,7 +138,9 @@ def _batch_loss(core: Any, batch: list[tuple[list[int], list[int]]], pad: int) -
     runs once and its KV cache is broadcast, and logits are computed only where there is a label."""
     import torch
 
-    shared = _common_prefix([ids for ids, _ in batch])
+    # The last prompt token must stay in the per-example part: its output predicts the first label.
+    first_label = min(next(i for i, y in enumerate(ys) if y != -100) for _, ys in batch)
+    shared = min(_common_prefix([ids for ids, _ in batch]), first_label - 1)
     rows = len(batch)
     past = None
     if shared > 0:
@@ -167,7 +169,7 @@ def _batch_loss(core: Any, batch: list[tuple[list[int], list[int]]], pad: int) -
 
 
 def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
-    """Train, convert and write ``out_dir/ADAPTER_FILE`` plus the intermediate PEFT files."""
+    """Train, convert and write ``out_dir/ADAPTER_FILE`` and ``train_log.json``."""
     _need_train_deps()
     import torch
     from peft import LoraConfig, get_peft_model
@@ -208,6 +210,8 @@ def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
             g["lr"] = lr
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             loss = _batch_loss(model.get_base_model(), batch, pad)
+        if not torch.isfinite(loss):
+            raise TrainError(f"loss is {float(loss)} at step {step + 1}; lower the learning rate")
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
@@ -217,7 +221,7 @@ def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
             log.warning("step %d/%d loss %.4f lr %.2e %.1fs", step + 1, recipe.steps, losses[-1], lr,
                         time.monotonic() - t0)
     out_dir.mkdir(parents=True, exist_ok=True)
-    work = out_dir / "peft"
+    work = cache / "train-work"  # PEFT weights and base config: intermediate, not shipped
     model.save_pretrained(str(work / "lora"))
     base_cfg = model.base_model.model.config
     base_cfg.architectures = ["Gemma3ForCausalLM"]

@@ -216,7 +216,7 @@ class Filler:
         if not areas:
             raise NoTarget
         if self.kind in ("clim_set", "clim_get"):
-            areas = [a for a in areas if self._areas_with("climate") and a in self._areas_with("climate")
+            areas = [a for a in areas if (self._areas_with("climate") and a in self._areas_with("climate"))
                      or a in self._areas_with("sensor")] or areas
         spoken, area = self._say_area(self.rng.choice(areas))
         self.args["area"] = area
@@ -299,7 +299,7 @@ class Filler:
         parts = [f"{v} {words[k]}" + ("" if adjective or v == 1 else "s") for k, v in d.items()]
         return (" " if adjective else " and ").join(parts)
 
-    def _p_durA(self) -> str:  # noqa: N802 - placeholder name
+    def _p_durA(self) -> str:
         return self._p_dur(adjective=True)
 
     # -- follow-ups and ambiguity -------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""The LLM tool caller with the real bundled model and Hearth's adapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import modelstore
+from assistant.brain.llm import ADAPTER_ID, LlamaToolCaller
+from assistant.config import Config
+from assistant.errors import ModelError
+from assistant.home import inventory
+from assistant.skillkit.spec import ToolCall
+from assistant.train.tools import training_tools
+
+pytestmark = pytest.mark.slow
+
+HOME = inventory.parse({
+    "areas": [{"id": "kitchen", "name": "Kitchen"}, {"id": "bedroom", "name": "Bedroom"},
+              {"id": "study", "name": "Study"}, {"id": "woshi", "name": "卧室"}, {"id": "keting", "name": "客厅"}],
+    "entities": [
+        {"entity_id": "light.kitchen", "name": "Kitchen Light", "area": "kitchen"},
+        {"entity_id": "switch.kettle", "name": "Kettle", "area": "kitchen"},
+        {"entity_id": "light.bedroom_lamp", "name": "Bedside Lamp", "area": "bedroom"},
+        {"entity_id": "fan.study", "name": "Study Fan", "area": "study"},
+        {"entity_id": "light.woshi", "name": "卧室灯", "area": "woshi"},
+        {"entity_id": "media_player.keting", "name": "客厅电视", "area": "keting"},
+        {"entity_id": "weather.home", "name": "Home", "area": None},
+    ],
+})
+TOOLS = training_tools()
+
+
+@pytest.fixture(scope="module")
+def caller() -> LlamaToolCaller:
+    c = LlamaToolCaller.from_config(Config())
+    c.warm(TOOLS, HOME)
+    return c
+
+
+def _call(caller: LlamaToolCaller, text: str, area: str | None = None):
+    return caller.call(text, tools=TOOLS, inventory=HOME, area=area)
+
+
+def test_default_config_loads_the_bundled_adapter(caller: LlamaToolCaller) -> None:
+    assert caller.adapter == modelstore.path(ADAPTER_ID)
+    assert not caller.chat
+
+
+@pytest.mark.parametrize(("text", "area", "want"), [
+    ("turn on the kitchen light", None, ToolCall("HassTurnOn", {"name": "Kitchen Light"})),
+    ("switch off the study fan", "kitchen", ToolCall("HassTurnOff", {"name": "Study Fan"})),
+    ("set a timer for 12 minutes", None, ToolCall("HassStartTimer", {"minutes": 12})),
+    ("把卧室灯关掉", None, ToolCall("HassTurnOff", {"name": "卧室灯"})),
+    ("打开客厅电视", None, ToolCall("HassTurnOn", {"name": "客厅电视"})),
+])
+def test_commands_give_the_right_call(caller: LlamaToolCaller, text: str, area: str | None,
+                                      want: ToolCall) -> None:
+    r = _call(caller, text, area)
+    assert r.call == want, r.raw
+    assert r.ms > 0
+
+
+@pytest.mark.parametrize("text", ["tell me a joke", "what's the capital of France", "我今天很累"])
+def test_off_topic_gives_no_call(caller: LlamaToolCaller, text: str) -> None:
+    r = _call(caller, text, "kitchen")
+    assert r.call is None, r.raw
+
+
+def test_unknown_device_is_never_called(caller: LlamaToolCaller) -> None:
+    r = _call(caller, "turn on the jacuzzi")
+    assert r.call is None or r.call.args.get("name") != "jacuzzi", r.raw
+    assert r.call is None or r.call.args.get("name") in {e.name for e in HOME.entities}
+
+
+def test_warm_prefix_is_reused_between_commands(caller: LlamaToolCaller,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.brain import prompt
+
+    n_prefix = len(caller.llm.tokenize(prompt.prefix(TOOLS, HOME).encode(), add_bos=True))
+    evaluated: list[int] = []
+    original = caller.llm.eval
+
+    def counting(tokens):
+        evaluated.append(len(tokens))
+        return original(tokens)
+
+    monkeypatch.setattr(caller.llm, "eval", counting)
+    _call(caller, "what's the weather like")
+    assert evaluated, "nothing evaluated"
+    assert evaluated[0] < 40 < n_prefix, (evaluated, n_prefix)  # only the request, not the prefix
+
+
+def test_corrupt_gguf_is_a_model_error(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 64)
+    with pytest.raises(ModelError, match=r"broken\.gguf"):
+        LlamaToolCaller(bad)
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a model at all")
+    with pytest.raises(ModelError, match="not a GGUF"):
+        LlamaToolCaller(junk)
+
+
+def test_missing_user_model_is_a_model_error(tmp_path: Path) -> None:
+    cfg = Config().replace("brain", llm_model=str(tmp_path / "nope.gguf"))
+    with pytest.raises(ModelError, match=r"nope\.gguf"):
+        LlamaToolCaller.from_config(cfg)
+
+
+def test_chat_model_tool_calls_written_as_text_are_parsed() -> None:
+    from assistant.brain.llm import _call_in_text
+
+    got = _call_in_text('<tool_call>\n{"name": "HassTurnOn", "arguments": {"name": "Kitchen Light"}}\n</tool_call>')
+    assert got == ToolCall("HassTurnOn", {"name": "Kitchen Light"})
+    got = _call_in_text('{"name": "HassStartTimer", "parameters": "{\\"minutes\\": 5}"}')
+    assert got == ToolCall("HassStartTimer", {"minutes": 5})
+    assert _call_in_text("Sure! The capital of France is Paris.") is None
