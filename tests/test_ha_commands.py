@@ -143,7 +143,7 @@ def test_hearth_ask_turns_on_a_real_light_with_the_live_inventory(stack: HaStack
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
     actions = [(a["service"], a["entity_id"]) for i in out["intents"] for a in i["actions"]]
-    assert actions == [("light.turn_on", "light.kitchen")]  # known only from HA's inventory
+    assert actions == [("light.turn_on", "light.kitchen")]
     ha.wait_for(lambda: state(ha, "light.kitchen") == "on", 15, "light.kitchen on")
     TIMINGS["ask_to_ha_state_s"] = time.monotonic() - t0
     assert outbox_ids(tmp_path / "data") == []  # acknowledged before the process exited
@@ -155,7 +155,8 @@ def test_hearth_ask_turns_on_a_real_light_with_the_live_inventory(stack: HaStack
 def test_dry_run_and_jsonl_never_publish(stack: HaStack, tmp_path: Path) -> None:
     ha = stack.ha
     config = write_config(tmp_path, stack.broker.port)
-    # A real ask first: it caches the live home, and proves the recorder sees what is published.
+    # A real ask first, with nothing cached: only HA's live inventory knows the porch light. It also
+    # caches the live home, and proves the recorder sees what is published.
     set_state(ha, "input_boolean.porch_light", on=False)
     rec = Recorder(stack.broker.port, ["hearth/+/intent"])
     try:
