@@ -35,15 +35,16 @@ def uses_live_inventory(cfg: Config, path: str | Path | None = None) -> bool:
 
 def load_inventory(cfg: Config, path: str | Path | None = None) -> Inventory:
     """The home: ``path``, else ``[brain] inventory``; else, with ``[mqtt] enabled``, the last live
-    inventory cached in ``<data_dir>/inventory.json``; else the bundled demo home (with MQTT, only
-    until Home Assistant's inventory arrives)."""
+    inventory cached in ``<data_dir>/inventory.json`` (an empty home until Home Assistant sends one:
+    acting on devices the home does not have would be worse than saying so); else the demo home."""
     if uses_live_inventory(cfg, path):
         from assistant.mqtt import inventory_cache
 
         cached = inventory_cache.load(cfg)
         if cached is not None:
             return cached
-        log.info("no live inventory yet: the demo home stands in until Home Assistant sends one")
+        log.warning("no inventory from Home Assistant yet: no devices are known until it arrives")
+        return Inventory()
     chosen = path or cfg.brain.inventory or inventory_mod.bundled_path()
     return inventory_mod.load(Path(chosen).expanduser())
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.home import inventory
 
 DEVSET = Path(__file__).parent / "devset"
 
@@ -18,7 +19,7 @@ def config(tmp_path: Path) -> Path:
     p = tmp_path / "config.toml"
     p.write_text(
         f'[general]\ndata_dir = "{tmp_path / "data"}"\n'
-        '[brain]\nllm = false\n'
+        f'[brain]\nllm = false\ninventory = "{inventory.bundled_path()}"\n'
         '[mqtt]\nenabled = true\nport = 9\n',
         encoding="utf-8",
     )
