@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         caller = LlamaToolCaller(base, adapter=lora, n_ctx=cfg.brain.n_ctx, threads=cfg.brain.threads)
         s = evaluate.score(examples, evaluate.run_caller(caller, tools))
         results[label] = {**s.as_dict(), "seconds": round(time.monotonic() - t0, 1)}
+        print(f"{label}: {json.dumps(results[label]['overall'])}", file=sys.stderr)
         if label == "adapter":
             results["adapter_misses"] = s.misses[:40]
         del caller
