@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 VAD_CHUNK = 512
 """Silero's frame size at 16 kHz, samples."""
-SPECULATE_AFTER_S = 0.15
+SPECULATE_AFTER_S = 0.08
 """Start transcribing once speech has been silent this long, before the end-of-speech timeout."""
 APOLOGY = {"en": "Sorry, something went wrong.", "zh": "抱歉，出了点问题。"}
 
