@@ -7,13 +7,17 @@ A user's GGUF with a chat template is driven through its own tool-calling format
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
+import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from assistant import modelstore
 from assistant.brain import grammar, prompt
@@ -54,17 +58,23 @@ class LlamaToolCaller:
             from llama_cpp import Llama
         except ImportError as e:
             raise ModelError("llama-cpp-python is not installed; run: make setup") from e
+        # llama.cpp prints its load chatter (KV cache, LoRA buffer types) unless its logger says no.
+        logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         kwargs: dict[str, Any] = {"n_ctx": n_ctx, "n_threads": threads, "verbose": False}
         if adapter is not None:
             kwargs["lora_path"] = str(adapter)
         if chat_format:
             kwargs["chat_format"] = chat_format
-        try:
-            self.llm = Llama(model_path=str(model_path), **kwargs)
-        except (ValueError, RuntimeError, OSError) as e:
-            raise ModelError(f"cannot load LLM {model_path}"
-                             f"{f' with adapter {adapter}' if adapter else ''}: {e}; "
-                             "check the file (hearth models) or set brain.llm_model to another GGUF") from e
+        with tempfile.TemporaryFile(mode="w+") as native_log:
+            try:
+                with _stderr_to(native_log):
+                    self.llm = Llama(model_path=str(model_path), **kwargs)
+            except (ValueError, RuntimeError, OSError) as e:
+                native_log.seek(0)
+                detail = " ".join(native_log.read().strip().splitlines()[-3:])
+                raise ModelError(f"cannot load LLM {model_path}"
+                                 f"{f' with adapter {adapter}' if adapter else ''}: {e} {detail}; "
+                                 "check the file (hearth models) or set brain.llm_model to another GGUF") from e
         self.model_path, self.adapter, self.chat = model_path, adapter, chat
         self._grammars: dict[str, Any] = {}
 
@@ -196,3 +206,18 @@ def _acceptable(raw: str, parsed: prompt.Parsed, tools: Sequence[ToolSpec], inve
     if parsed.ask is not None:
         return True
     return line == prompt.NONE
+
+
+@contextlib.contextmanager
+def _stderr_to(target: IO[str]) -> Iterator[None]:
+    """Send what llama.cpp's C code writes to stderr while loading (per-tensor LoRA notes) to
+    ``target``; it is only shown when loading fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(target.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
