@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.brain import followup
 from assistant.brain.fastpath import FastPath
+from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
 from assistant.events import Announcement, EventBus, Understood
@@ -181,6 +182,9 @@ class HearthBrain:
                     language=lang, history=history,
                 )
                 call, llm_ask = out.call, out.ask
+                if call is not None and not grounded(call, text, home.inventory, area_id):
+                    log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
+                    call = None
             except Exception as e:
                 log.exception("LLM tool caller failed on %r", text)
                 result = SkillResult(reply=NOT_UNDERSTOOD[zh], error={"code": "llm_failed", "message": str(e)})

@@ -1,0 +1,35 @@
+"""LLM targets must be grounded in what was said, or in the room the speaker is in."""
+
+from __future__ import annotations
+
+from assistant.brain.grounding import grounded
+from assistant.home import inventory
+from assistant.skillkit.spec import ToolCall
+
+HOME = inventory.load(inventory.bundled_path())
+
+
+def test_said_targets_are_grounded() -> None:
+    assert grounded(ToolCall("HassTurnOn", {"area": "Office", "domain": "light"}),
+                    "it's way too dark in the office", HOME, None)
+    assert grounded(ToolCall("HassTurnOn", {"name": "Coffee Maker"}), "get the coffee machine going", HOME, None)
+    assert grounded(ToolCall("HassTurnOn", {"name": "Kitchen Light"}), "turn on the kitchen lite", HOME, None)
+    assert grounded(ToolCall("HassTurnOn", {"area": "Bedroom"}), "卧室有点暗，帮我开一下灯", HOME, None)
+
+
+def test_the_speakers_room_counts_as_said() -> None:
+    call = ToolCall("HassTurnOn", {"name": "Kitchen Light"})
+    assert grounded(call, "it's dark, switch it on", HOME, "kitchen")
+    assert not grounded(call, "it's dark, switch it on", HOME, "bedroom")
+
+
+def test_invented_or_substituted_targets_are_not() -> None:
+    assert not grounded(ToolCall("HassTurnOn", {"area": "Living Room", "domain": "light"}),
+                        "turn on the lights in the attic", HOME, None)
+    assert not grounded(ToolCall("HassLightSet", {"area": "Living Room", "brightness": 1}),
+                        "the sun is nice today", HOME, None)
+
+
+def test_calls_without_targets_pass() -> None:
+    assert grounded(ToolCall("HassGetCurrentTime", {}), "what time is it", HOME, None)
+    assert grounded(ToolCall("HassTurnOn", {"domain": "light"}), "it's dark in here", HOME, "office")
