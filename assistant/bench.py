@@ -308,8 +308,8 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"        {k:<11} {s(v)}")
     if "ratio_llm_p50" in n:
         lines.append(f"  Hearth's LLM path is {n['ratio_llm_p50']:.1f}x faster (p50)")
-    lines.append("per command: " + "; ".join(
-        f"{c['text']!r}→{c['path']} {c['eos_to_first_audio_s']:.2f}s" for c in r["commands"][: len(r["commands"])]
+    lines.append("per command (heard → path, latency): " + "; ".join(
+        f"{c['heard']!r}→{c['path']} {c['eos_to_first_audio_s']:.2f}s" for c in r["commands"]
     ))
     return "\n".join(lines)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -24,11 +25,13 @@ class EventPrinter:
     def __init__(self, out: TextIO = sys.stdout) -> None:
         self.out = out
         self.t0 = time.monotonic()
+        self._lock = threading.Lock()
 
     def __call__(self, e: Event) -> None:
         line = self.format(e)
         if line:
-            print(f"[{time.monotonic() - self.t0:6.2f}s] {line}", file=self.out, flush=True)
+            with self._lock:  # events arrive from several threads (MQTT, timers)
+                print(f"[{time.monotonic() - self.t0:6.2f}s] {line}", file=self.out, flush=True)
 
     @staticmethod
     def format(e: Event) -> str | None:

@@ -6,10 +6,14 @@ import argparse
 import json
 import logging
 import sys
+import threading
+from collections.abc import Callable
+from typing import TextIO
 
 from assistant import app
 from assistant.config import Config
 from assistant.console import EventPrinter
+from assistant.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +22,7 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     assistant = app.build_assistant(cfg, input_spec=args.input, output_spec=args.output, area=args.area)
     assistant.bus.subscribe(EventPrinter(sys.stderr))
     if args.json:
-        assistant.bus.subscribe(lambda e: print(json.dumps(e.as_dict(), ensure_ascii=False), flush=True))
+        assistant.bus.subscribe(_json_lines(sys.stdout))
     try:
         assistant.run()
     except KeyboardInterrupt:
@@ -26,3 +30,16 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     finally:
         assistant.close()
     return 0
+
+
+def _json_lines(out: TextIO) -> Callable[[Event], None]:
+    """One JSON line per event; events come from several threads (MQTT, timers), so one writer at a time."""
+    lock = threading.Lock()
+
+    def write(e: Event) -> None:
+        line = json.dumps(e.as_dict(), ensure_ascii=False) + "\n"
+        with lock:
+            out.write(line)
+            out.flush()
+
+    return write
