@@ -181,8 +181,10 @@ def train(out_dir: Path, recipe: Recipe, cache: Path) -> TrainResult:
     torch.set_num_threads(recipe.threads)
     base = modelstore.path("gemma3-270m")
     log.warning("loading %s (dequantized)", base)
-    tok = AutoTokenizer.from_pretrained(str(base.parent), gguf_file=base.name)
-    model = AutoModelForCausalLM.from_pretrained(str(base.parent), gguf_file=base.name, dtype=torch.float32)
+    # The bundled GGUF on disk, never a hub: local_files_only makes a missing file an error, not a download.
+    tok = AutoTokenizer.from_pretrained(str(base.parent), gguf_file=base.name, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(str(base.parent), gguf_file=base.name, dtype=torch.float32,
+                                                 local_files_only=True)
     examples = datagen.generate("train", recipe.examples, seed=recipe.seed)
     encoded = [_encode(tok, ex) for ex in examples]
     lengths = [len(ids) for ids, _ in encoded]
