@@ -98,6 +98,8 @@ class SttConfig:
     compute_type: str = "int8"
     beam_size: int = 1
     threads: int = 2
+    fit_window: bool = True
+    """Encode a window fitted to the command instead of Whisper's 30 s (3-6x faster); false = 30 s."""
     initial_prompt_zh: str = "以下是普通话的句子。"
     """Biases Whisper towards Simplified Chinese script."""
 

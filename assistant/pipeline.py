@@ -62,6 +62,8 @@ class _Run:
     frames: list[np.ndarray] = field(default_factory=list)
     speech_end_wall: float | None = None
     speculation: tuple[int, Future[Transcript]] | None = None
+    stale: threading.Event = field(default_factory=threading.Event)
+    """Set when speech resumes after a guess: its LLM prefetch stops decoding."""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -201,15 +203,32 @@ class Pipeline:
         if not seg.started or seg.silence_s < SPECULATE_AFTER_S:
             if run.speculation is not None and seg.silence_s == 0.0:
                 run.speculation = None  # speech resumed: that guess is stale
+                run.stale.set()
             return
         if run.speculation is None:
             n = len(run.frames)
             audio = np.concatenate(run.frames)
-            run.speculation = (n, self._executor.submit(self._transcribe, audio))
+            run.stale = threading.Event()
+            guess = self._executor.submit(self._transcribe, audio)
+            run.speculation = (n, guess)
+            self._executor.submit(self._prefetch, guess, run.stale)  # one worker: runs right after
 
     def _transcribe(self, audio: np.ndarray) -> Transcript:
         lang = self.cfg.general.language
         return self.stt.transcribe(audio, None if lang == "auto" else lang)
+
+    def _prefetch(self, guess: Future[Transcript], stale: threading.Event) -> None:
+        """Let the brain start on the guessed words while the end-of-speech timeout runs."""
+        try:
+            transcript = guess.result()
+            text = strip_wake_words(transcript.text, self.wake.words)
+            if text and not stale.is_set():
+                self.brain.prefetch(
+                    text, area=self.area, language=transcript.language,
+                    conversation_id=self.cfg.general.node_id, stop=stale.is_set,
+                )
+        except Exception:  # a failed guess costs nothing: understand() starts afresh
+            log.debug("prefetch failed", exc_info=True)
 
     def _end_of_speech(self, reason: str, live: bool) -> None:
         run = self._run

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -33,7 +33,8 @@ class ScriptedCaller:
         self.queue.append(LlmResult(call=call, ask=ask))
 
     def call(self, text: str, *, tools: Sequence[ToolSpec], inventory: Inventory, area: str | None = None,
-             language: str = "en", history: Sequence[Turn] = ()) -> LlmResult:
+             language: str = "en", history: Sequence[Turn] = (),
+             stop: Callable[[], bool] | None = None) -> LlmResult:
         self.asked.append((text, area, language, list(history), len(tools)))
         out = self.queue.pop(0)
         if isinstance(out, Exception):
@@ -201,3 +202,42 @@ def test_unknown_device_is_said_not_guessed(brain: HearthBrain, llm: ScriptedCal
     llm.enqueue(None)
     u = brain.understand("turn on the toaster")
     assert not u.intents and u.reply == "I don't know a device called toaster."
+
+
+def test_prefetched_llm_answer_is_used_once_for_the_same_words(brain: HearthBrain, llm: ScriptedCaller,
+                                                                bus: EventBus) -> None:
+    seen: list[Understood] = []
+    bus.subscribe(seen.append, Understood)
+    llm.enqueue(ToolCall("HassTurnOn", {"name": "coffee maker"}))
+    brain.prefetch("get the coffee going", area="kitchen")
+    assert len(llm.asked) == 1 and not seen  # decided, but nothing acted on or announced yet
+    u = brain.understand("get the coffee going", area="kitchen")
+    assert u.path == "llm" and acts(u) == [("switch.turn_on", "switch.coffee_maker")]
+    assert len(llm.asked) == 1 and len(seen) == 1
+    llm.enqueue(ToolCall("HassTurnOff", {"name": "coffee maker"}))  # the answer was used up
+    assert acts(brain.understand("get the coffee going", area="kitchen")) == [("switch.turn_off",
+                                                                            "switch.coffee_maker")]
+
+
+def test_prefetch_never_serves_other_words_rooms_or_a_stopped_decode(brain: HearthBrain,
+                                                                      llm: ScriptedCaller) -> None:
+    llm.enqueue(ToolCall("HassTurnOn", {"name": "coffee maker"}))
+    brain.prefetch("get the coffee", area="kitchen")
+    llm.enqueue(None)
+    assert not brain.understand("get the coffee going, no wait", area="kitchen").intents
+    llm.enqueue(ToolCall("HassTurnOn", {"name": "coffee maker"}))
+    brain.prefetch("get the coffee going", area="kitchen")
+    llm.enqueue(None)
+    assert not brain.understand("get the coffee going", area="office").intents
+    llm.enqueue(ToolCall("HassTurnOn", {"name": "coffee maker"}))
+    brain.prefetch("start the coffee", area="kitchen", stop=lambda: True)
+    llm.enqueue(None)
+    assert not brain.understand("start the coffee", area="kitchen").intents
+    assert len(llm.asked) == 6 and not llm.queue
+
+
+def test_prefetch_skips_what_templates_and_follow_ups_answer(brain: HearthBrain, llm: ScriptedCaller) -> None:
+    brain.prefetch("turn on the kitchen light")
+    brain.understand("turn on the kitchen light")
+    brain.prefetch("and the bedroom")
+    assert llm.asked == []

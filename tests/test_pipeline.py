@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -95,6 +95,7 @@ class FakeBrain:
     def __init__(self, replies: list[Understanding | Exception]) -> None:
         self.replies = replies
         self.heard: list[str] = []
+        self.prefetched: list[tuple[str, Callable[[], bool] | None]] = []
 
     def understand(self, text: str, **kw: object) -> Understanding:
         self.heard.append(text)
@@ -102,6 +103,9 @@ class FakeBrain:
         if isinstance(r, Exception):
             raise r
         return r
+
+    def prefetch(self, text: str, *, stop: Callable[[], bool] | None = None, **kw: object) -> None:
+        self.prefetched.append((text, stop))
 
 
 class FakeTts:
@@ -163,6 +167,16 @@ def test_wake_listen_transcribe_think_speak_in_order() -> None:
     assert ended.reason == "silence"
     states = [e.state for e in events if isinstance(e, StateChanged)]
     assert states[:4] == ["idle", "listening", "thinking", "speaking"] and states[-1] == "idle"
+
+
+def test_brain_starts_on_the_guess_and_a_guess_overtaken_by_speech_is_stopped() -> None:
+    p, events, sink, brain = make(["Turn on", "Turn on the light."], [Understanding("x", "Done.", path="llm")])
+    p.run(ListSource(frames((WAKE, 0.4), (QUIET, 0.2), (SPEECH, 0.8), (QUIET, 0.16), (SPEECH, 0.8),
+                            (QUIET, 1.0))))
+    assert brain.heard == ["Turn on the light."]
+    final = [stop for text, stop in brain.prefetched if text == "Turn on the light."]
+    assert len(final) == 1 and final[0] is not None and not final[0]()
+    assert all(stop is not None and stop() for text, stop in brain.prefetched if text != "Turn on the light.")
 
 
 def test_no_wake_word_means_nothing_happens() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from assistant.config import SttConfig
 from assistant.errors import ModelError, SttError
+from assistant.stt import window
 from assistant.stt.whisper import WhisperTranscriber
 from tests.audiogen import concat, noise, silence, speak, write
 
@@ -100,3 +101,34 @@ def test_transcribe_command_json(tmp_path: Path) -> None:
     assert set(lines[0]) == {"file", "text", "language", "audio_s", "seconds"}
     assert lines[1]["file"] == str(bad) and str(bad) in lines[1]["error"]
     assert lines[2]["text"] == "" and lines[2]["audio_s"] == 1.0
+
+
+def test_fitted_window_sizes_and_loop_detection() -> None:
+    assert window.window_frames(150) == window.MIN_WINDOW_FRAMES
+    assert window.window_frames(window.MAX_FITTED_FRAMES) == window.MAX_FITTED_FRAMES + window.PAD_FRAMES
+    assert window.window_frames(window.MAX_FITTED_FRAMES + 1) == window.FULL_FRAMES
+    assert window.loops("Turn off the lights. Turn off the lights. Turn off the lights. Turn off the")
+    assert window.loops("打开厨房的灯打开厨房的灯打开厨房的")
+    assert not window.loops("Turn on the kitchen light and the hall light.")
+    assert not window.loops("very very bright, please")  # short repeats are ordinary speech
+    assert not window.loops("打开打开灯")
+
+
+@pytest.mark.parametrize(("text", "lang", "keys"), [
+    ("Turn on the kitchen light.", "en", {"kitchen", "light"}),
+    ("打开厨房的灯。", "zh", {"厨房", "灯"}),
+])
+def test_fitted_window_agrees_with_the_full_window(stt: WhisperTranscriber, text: str, lang: str,
+                                                   keys: set[str]) -> None:
+    audio = concat(silence(0.3), speak(text, lang=lang), silence(0.2))
+    clip = audio.astype(np.float32) / 32768.0
+    model = stt._model(lang)
+    fitted = window.decode(model, clip, lang, beam_size=1, prompts={"zh": SttConfig().initial_prompt_zh})
+    assert fitted is not None and fitted.language == lang
+    full = WhisperTranscriber(SttConfig(fit_window=False), lang, vad=stt.vad).transcribe(audio, lang).text
+    for key in keys:
+        assert key in fitted.text.lower() and key in full.lower()
+    auto = window.decode(stt._model("auto"), clip, "auto", beam_size=1)
+    assert auto is not None and auto.language == lang
+    long = np.tile(clip, int(25 / (len(clip) / 16000)))  # beyond the fitted range: Whisper's own window
+    assert window.decode(model, long, lang, beam_size=1) is None

@@ -78,8 +78,10 @@ def test_flex_ops_become_builtin() -> None:
 def test_mandarin_voice_chunks_and_is_reproducible() -> None:
     zh = ZhTtsSynthesizer()
     chunks = list(zh.synthesize("好的，已经打开客厅的灯。现在温度是23度。"))
-    assert len(chunks) == 2 and zh.sample_rate == 24000
-    assert all(len(c) > 0.8 * zh.sample_rate and np.abs(c).max() > 3000 for c in chunks)
+    assert len(chunks) == 3 and zh.sample_rate == 24000  # one per clause: "好的，" plays first
+    assert len(chunks[0]) < len(chunks[1]) and all(np.abs(c).max() > 3000 for c in chunks)
+    assert all(len(c) > 0.8 * zh.sample_rate for c in chunks[1:])
+    assert not chunks[1][: int(0.1 * zh.sample_rate)].any()  # a later clause starts with the pause
     again = list(zh.synthesize("好的，已经打开客厅的灯。现在温度是23度。"))
     assert all(np.array_equal(a, b) for a, b in zip(chunks, again, strict=True))
     assert list(zh.synthesize("OK")) == []  # nothing pronounceable in Mandarin

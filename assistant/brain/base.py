@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from assistant.intents import Understanding
@@ -22,4 +23,17 @@ class Brain(Protocol):
         ``area``: the speaker's room (id or name). ``execute=False`` (batch, dry run)
         resolves and replies but changes nothing: no timers, no lists, no conversation memory.
         """
+        ...
+
+    def prefetch(
+        self,
+        text: str,
+        *,
+        area: str | None = None,
+        language: str = "en",
+        conversation_id: str = "default",
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
+        """Start on words that are probably the whole command, before the speaker is known to be
+        done; must act on nothing. ``stop`` turns True when the speaker went on talking."""
         ...

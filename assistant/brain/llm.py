@@ -14,8 +14,9 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -77,6 +78,7 @@ class LlamaToolCaller:
                                  "check the file (hearth models) or set brain.llm_model to another GGUF") from e
         self.model_path, self.adapter, self.chat = model_path, adapter, chat
         self._grammars: dict[str, Any] = {}
+        self._lock = threading.Lock()  # one llama.cpp context: a prefetch and a call never overlap
 
     @classmethod
     def from_config(cls, cfg: Config) -> LlamaToolCaller:
@@ -112,26 +114,20 @@ class LlamaToolCaller:
         if self.chat:
             return
         tokens = self.llm.tokenize(prompt.prefix(tools, inventory).encode("utf-8"), add_bos=True)
-        self.llm.reset()
-        self.llm.eval(tokens)
-        self._grammar(tools, inventory)
+        with self._lock:
+            self.llm.reset()
+            self.llm.eval(tokens)
+            self._grammar(tools, inventory)
 
     def call(self, text: str, *, tools: Sequence[ToolSpec], inventory: Inventory,
-             area: str | None = None, language: str = "en", history: Sequence[Turn] = ()) -> LlmResult:
+             area: str | None = None, language: str = "en", history: Sequence[Turn] = (),
+             stop: Callable[[], bool] | None = None) -> LlmResult:
         t0 = time.perf_counter()
-        if self.chat:
-            call, ask, raw = self._chat(text, tools, inventory, area, history)
-        else:
-            full = prompt.render(text, tools=tools, inventory=inventory, area=area, history=history)
-            # Grammar-constrained sampling checks every one of Gemma's 262k tokens at every step
-            # (3-4x slower here), so decode freely first and fall back to the grammar only when
-            # the free answer is not a valid line for this home.
-            raw = self._complete(full, None)
-            parsed = prompt.parse_output(raw)
-            if not _acceptable(raw, parsed, tools, inventory):
-                raw = self._complete(full, self._grammar(tools, inventory))
-                parsed = prompt.parse_output(raw)
-            call, ask = parsed.call, parsed.ask
+        with self._lock:
+            if self.chat:
+                call, ask, raw = self._chat(text, tools, inventory, area, history)
+            else:
+                call, ask, raw = self._own(text, tools, inventory, area, history, stop)
         if call is not None:
             why = grammar.validate(call, tools, inventory)
             if why is not None:
@@ -139,9 +135,25 @@ class LlamaToolCaller:
                 call = None
         return LlmResult(call=call, ask=ask, raw=raw, ms=(time.perf_counter() - t0) * 1000)
 
-    def _complete(self, full: str, grammar_: Any) -> str:
+    def _own(self, text: str, tools: Sequence[ToolSpec], inventory: Inventory, area: str | None,
+             history: Sequence[Turn], stop: Callable[[], bool] | None) -> tuple[ToolCall | None, str | None, str]:
+        full = prompt.render(text, tools=tools, inventory=inventory, area=area, history=history)
+        # Grammar-constrained sampling checks every one of Gemma's 262k tokens at every step
+        # (3-4x slower here), so decode freely first and fall back to the grammar only when
+        # the free answer is not a valid line for this home.
+        raw = self._complete(full, None, stop)
+        parsed = prompt.parse_output(raw)
+        if not _acceptable(raw, parsed, tools, inventory) and not (stop and stop()):
+            raw = self._complete(full, self._grammar(tools, inventory), stop)
+            parsed = prompt.parse_output(raw)
+        return parsed.call, parsed.ask, raw
+
+    def _complete(self, full: str, grammar_: Any, stop: Callable[[], bool] | None = None) -> str:
+        from llama_cpp import StoppingCriteriaList
+
+        criteria = StoppingCriteriaList([lambda _ids, _logits: stop()]) if stop is not None else None
         out = self.llm.create_completion(full, max_tokens=MAX_TOKENS, temperature=0.0, top_k=1, stop=["\n"],
-                                         grammar=grammar_)
+                                         grammar=grammar_, stopping_criteria=criteria)
         return str(out["choices"][0]["text"])
 
     # -- a user's chat model ------------------------------------------------------------------

