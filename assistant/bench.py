@@ -183,6 +183,8 @@ class Bench:
             if first is None:
                 continue
             per_path.setdefault(r.path, []).append(first / 1000)
+            if r.path in ("llm", "none"):  # "none" with an LLM on: it decoded, then nothing was done
+                per_path.setdefault("llm+none", []).append(first / 1000)
             for k in ("eos_detect", "stt_wait", "stt", "understand", "tts_first"):
                 if k in r.timings_ms:
                     per_key.setdefault(r.path, {}).setdefault(k, []).append(r.timings_ms[k] / 1000)
@@ -269,9 +271,10 @@ class Bench:
             "breakdown_s": {k: _stats(v) for k, v in parts.items() if k != "total"},
             "how": naive.description,
         }
-        ours = self.report["eos_to_first_audio_s"].get("llm", {}).get("p50")
-        if ours:
-            self.report["naive"]["ratio_llm_p50"] = _stats(totals)["p50"] / ours
+        for path, key in (("llm", "ratio_llm_p50"), ("llm+none", "ratio_llm_or_none_p50")):
+            ours = self.report["eos_to_first_audio_s"].get(path, {}).get("p50")
+            if ours:
+                self.report["naive"][key] = _stats(totals)["p50"] / ours
 
     def run(self) -> dict[str, Any]:
         self.load()
@@ -290,7 +293,8 @@ def format_report(r: dict[str, Any]) -> str:
     lines.append("model load: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["load_s"].items()))
     lines.append("end of speech → first reply audio:")
     for path, st in r["eos_to_first_audio_s"].items():
-        lines.append(f"  {path:<5} {s(st)}")
+        note = "  (every command the LLM decoded, acted on or not)" if path == "llm+none" else ""
+        lines.append(f"  {path:<5} {s(st)}{note}")
         for k, v in r["breakdown_s"].get(path, {}).items():
             lines.append(f"        {k:<11} {s(v)}")
     lines.append(f"wake word: detected {r['wake_detected']}, delay after phrase end {s_ms(r['wake_delay_ms'])}, "
@@ -307,7 +311,9 @@ def format_report(r: dict[str, Any]) -> str:
     for k, v in n["breakdown_s"].items():
         lines.append(f"        {k:<11} {s(v)}")
     if "ratio_llm_p50" in n:
-        lines.append(f"  Hearth's LLM path is {n['ratio_llm_p50']:.1f}x faster (p50)")
+        lines.append(f"  Hearth's LLM path is {n['ratio_llm_p50']:.1f}x faster (p50)"
+                     + (f"; {n['ratio_llm_or_none_p50']:.1f}x counting LLM answers that acted on nothing"
+                        if "ratio_llm_or_none_p50" in n else ""))
     lines.append("per command (heard → path, latency): " + "; ".join(
         f"{c['heard']!r}→{c['path']} {c['eos_to_first_audio_s']:.2f}s" for c in r["commands"]
     ))

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 VAD_CHUNK = 512
 """Silero's frame size at 16 kHz, samples."""
+LEAD_S = 0.25
+"""Audio kept before the detected start of speech; earlier audio (the wake word's tail) is not transcribed."""
 SPECULATE_AFTER_S = 0.08
 """Start transcribing once speech has been silent this long, before the end-of-speech timeout."""
 APOLOGY = {"en": "Sorry, something went wrong.", "zh": "抱歉，出了点问题。"}
@@ -59,6 +61,8 @@ class _Run:
 
     run_id: str
     started_wall: float
+    audio_start_s: float
+    """Stream time of the first sample in ``frames``, seconds."""
     frames: list[np.ndarray] = field(default_factory=list)
     speech_end_wall: float | None = None
     speculation: tuple[int, Future[Transcript]] | None = None
@@ -157,14 +161,16 @@ class Pipeline:
                     )
                 )
                 # The command may already have begun inside the wake frame's window: keep the pre-roll.
-                self._run.frames.append(self.preroll.audio())
+                preroll = self.preroll.audio()
+                self._run.frames.append(preroll)
+                self._run.audio_start_s = self._t_s - len(preroll) / SAMPLE_RATE
                 self.preroll.clear()
             return
         if self._state == "listening" and self._run is not None:
             self._listen(frame, live)
 
     def _start_run(self, run_id: str | None = None) -> None:
-        self._run = _Run(run_id=run_id or uuid.uuid4().hex[:12], started_wall=self.clock())
+        self._run = _Run(run_id=run_id or uuid.uuid4().hex[:12], started_wall=self.clock(), audio_start_s=self._t_s)
         self.segmenter = Segmenter(self.cfg.vad, start_t_s=self._t_s, frame_s=self.frame_s)
         self.vad.reset()
         self._vad_rest = np.zeros(0, dtype=np.int16)
@@ -207,11 +213,24 @@ class Pipeline:
             return
         if run.speculation is None:
             n = len(run.frames)
-            audio = np.concatenate(run.frames)
+            audio = self._command_audio(run)
             run.stale = threading.Event()
             guess = self._executor.submit(self._transcribe, audio)
             run.speculation = (n, guess)
             self._executor.submit(self._prefetch, guess, run.stale)  # one worker: runs right after
+
+    def _command_audio(self, run: _Run) -> np.ndarray:
+        """The run's audio from just before speech began: a burst too short to be speech before it,
+        such as the tail of the wake word, would otherwise be transcribed ("...vis. Turn on")."""
+        audio = np.concatenate(run.frames) if run.frames else np.zeros(0, dtype=np.int16)
+        seg = self.segmenter
+        if seg.speech_start_s is None:
+            return audio
+        cut_s = seg.speech_start_s - LEAD_S
+        if seg.dropped_until_s is not None:
+            cut_s = max(cut_s, seg.dropped_until_s)
+        cut = round((cut_s - run.audio_start_s) * SAMPLE_RATE)
+        return audio[max(0, min(cut, len(audio))):]
 
     def _transcribe(self, audio: np.ndarray) -> Transcript:
         lang = self.cfg.general.language
@@ -233,7 +252,7 @@ class Pipeline:
     def _end_of_speech(self, reason: str, live: bool) -> None:
         run = self._run
         assert run is not None
-        audio = np.concatenate(run.frames) if run.frames else np.zeros(0, dtype=np.int16)
+        audio = self._command_audio(run)
         self.bus.publish(
             SpeechEnded(run_id=run.run_id, t_s=self._t_s, audio_s=len(audio) / SAMPLE_RATE, reason=reason)
         )

@@ -83,9 +83,11 @@ class FakeStt:
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
         self.calls = 0
+        self.audios: list[np.ndarray] = []
 
     def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
         self.calls += 1
+        self.audios.append(audio)
         speech_s = float(np.sum(audio == SPEECH)) / 16000
         text = self.texts.pop(0) if self.texts and speech_s > 0 else ""
         return Transcript(text, language or "en", len(audio) / 16000, 0.01)
@@ -177,6 +179,18 @@ def test_brain_starts_on_the_guess_and_a_guess_overtaken_by_speech_is_stopped() 
     final = [stop for text, stop in brain.prefetched if text == "Turn on the light."]
     assert len(final) == 1 and final[0] is not None and not final[0]()
     assert all(stop is not None and stop() for text, stop in brain.prefetched if text != "Turn on the light.")
+
+
+def test_wake_word_tail_before_a_pause_is_not_transcribed() -> None:
+    p, events, sink, brain = make(["Turn on the light."], [Understanding("x", "Done.", path="fast")])
+    p.run(ListSource(frames((WAKE, 0.4), (WAKE, 0.08), (QUIET, 0.4), (SPEECH, 1.0), (QUIET, 1.0))))
+    audio = p.stt.audios[-1]  # type: ignore[attr-defined]
+    assert not (audio == WAKE).any() and (audio == SPEECH).sum() == 12 * FRAME
+    assert (audio[: int(0.2 * 16000)] == QUIET).all()  # a little silence before the speech is kept
+    p, events, sink, brain = make(["Turn on the light."], [Understanding("x", "Done.", path="fast")])
+    p.run(ListSource(frames((WAKE, 0.4), (SPEECH, 1.0), (QUIET, 1.0))))
+    audio = p.stt.audios[-1]  # type: ignore[attr-defined]
+    assert (audio == WAKE).any() and (audio == SPEECH).sum() == 12 * FRAME  # no pause: nothing is cut
 
 
 def test_no_wake_word_means_nothing_happens() -> None:

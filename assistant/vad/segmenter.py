@@ -54,6 +54,8 @@ class Segmenter:
         self.result: SpeechEnd | None = None
         self._burst_start: float | None = None
         self._burst_last: float | None = None
+        self.dropped_until_s: float | None = None
+        """End of the latest burst too short to be speech (the wake word's tail, a click), seconds."""
 
     @property
     def started(self) -> bool:
@@ -93,6 +95,7 @@ class Segmenter:
                     self.speech_end_s = t_s
                     return SpeechStart(self._burst_start)
             elif self._burst_last is not None and t_s - self._burst_last >= BURST_GAP_S:
+                self.dropped_until_s = self._burst_last
                 self._burst_start = self._burst_last = None
             if t_s - self.start_t_s >= cfg.no_speech_timeout_s and self._burst_start is None:
                 return self._end("timeout")
