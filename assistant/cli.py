@@ -83,11 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tiny", action="store_true", help="a few steps on a few examples: checks the recipe end to end")
     s.add_argument("--seed", type=int, default=1234)
     s.add_argument("--steps", type=int)
+    s.add_argument("--examples", type=int, help="training examples to generate")
+    s.add_argument("--device", default="cpu", help="torch device: cpu (hours) or cuda (minutes)")
+    s.add_argument("--base", metavar="GGUF", help="the base GGUF at another path (no model packages)")
 
     s = sub.add_parser("eval", help="score the LLM tool caller on the held-out split, with and without the adapter")
     s.add_argument("--json", action="store_true")
     s.add_argument("--limit", type=int, help="score only the first N examples")
     s.add_argument("--adapter", help="adapter GGUF to score (default: the bundled one)")
+    s.add_argument("--adapter-only", action="store_true", help="skip scoring the base model without the adapter")
     return p
 
 

@@ -25,7 +25,8 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     adapter = Path(args.adapter) if args.adapter else modelstore.path(ADAPTER_ID)
     base = modelstore.path(BASE_ID)
     results: dict[str, Any] = {"examples": len(examples), "split": "heldout", "seed": SEED}
-    for label, lora in (("adapter", adapter), ("base", None)):
+    runs = (("adapter", adapter),) if args.adapter_only else (("adapter", adapter), ("base", None))
+    for label, lora in runs:
         t0 = time.monotonic()
         caller = LlamaToolCaller(base, adapter=lora, n_ctx=cfg.brain.n_ctx, threads=cfg.brain.threads)
         s = evaluate.score(examples, evaluate.run_caller(caller, tools))
@@ -45,8 +46,16 @@ def _pct(v: float | None) -> str:
     return "  -  " if v is None else f"{100 * v:5.1f}"
 
 
+def _unscored(a: dict[str, Any]) -> dict[str, Any]:
+    """The base model's column when it was not scored (``--adapter-only``)."""
+    empty = {"exact": None, "action": None}
+    return {"overall": empty, "by_language": {k: empty for k in a["by_language"]}, "by_skill": {},
+            "offtopic_false_action_rate": None, "ms_median": "-", "ms_p90": "-"}
+
+
 def render(r: dict[str, Any]) -> str:
-    a, b = r["adapter"], r["base"]
+    a = r["adapter"]
+    b = r.get("base") or _unscored(a)
     lines = [f"held-out split: {r['examples']} examples (seed {r['seed']}); exact call / action, %",
              f"{'':34} {'base':>13}   {'adapter':>13}"]
 
