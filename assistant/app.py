@@ -214,6 +214,7 @@ def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Invent
         return brain
 
     brain = timed("brain", make_brain)
+    stt.vocabulary = lambda: brain.inventory.spoken_names()  # follows live inventory updates
     return Engines(wake, vad, stt, tts, brain, load_s)
 
 

@@ -102,6 +102,8 @@ class SttConfig:
     """Encode a window fitted to the command instead of Whisper's 30 s (3-6x faster); false = 30 s."""
     initial_prompt_zh: str = "以下是普通话的句子。"
     """Biases Whisper towards Simplified Chinese script."""
+    home_words: bool = True
+    """Prompt Whisper with the home's area and device names, so it spells them as the home does."""
 
 
 @dataclass(frozen=True, slots=True)

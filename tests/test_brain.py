@@ -241,3 +241,9 @@ def test_prefetch_skips_what_templates_and_follow_ups_answer(brain: HearthBrain,
     brain.understand("turn on the kitchen light")
     brain.prefetch("and the bedroom")
     assert llm.asked == []
+
+
+def test_a_percentage_the_llm_miscopied_is_taken_from_the_words(brain: HearthBrain, llm: ScriptedCaller) -> None:
+    llm.enqueue(ToolCall("HassSetPosition", {"name": "百叶窗", "position": 5}))
+    u = brain.understand("把百叶窗打开到百分之五十")
+    assert [a.data for i in u.intents for a in i.actions] == [{"position": 50}]

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.brain import followup
+from assistant.brain import followup, numbers
 from assistant.brain.fastpath import FastPath
 from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
@@ -185,6 +185,9 @@ class HearthBrain:
                 if call is not None and not grounded(call, text, home.inventory, area_id):
                     log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
                     call = None
+                if call is not None:
+                    skill = self.registry.get(call.name)
+                    call = numbers.reconcile(call, text, skill.spec if skill is not None else None)
             except Exception as e:
                 log.exception("LLM tool caller failed on %r", text)
                 result = SkillResult(reply=NOT_UNDERSTOOD[zh], error={"code": "llm_failed", "message": str(e)})

@@ -48,6 +48,12 @@ class Inventory:
     def entity(self, entity_id: str) -> Entity | None:
         return next((e for e in self.entities if e.entity_id == entity_id), None)
 
+    def spoken_names(self) -> list[str]:
+        """Every area and device name and alias, once each: what a speaker may call things here."""
+        names = [n for a in self.areas for n in (a.name, *a.aliases)]
+        names += [n for e in self.entities for n in (e.name, *e.aliases)]
+        return [n for n in dict.fromkeys(x.strip() for x in names) if n]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "areas": [

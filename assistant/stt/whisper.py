@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from assistant import modelstore
 from assistant.audio import SAMPLE_RATE
 from assistant.config import SttConfig
 from assistant.errors import ModelError, SttError
+from assistant.home.words import is_chinese
 from assistant.stt import window
 from assistant.stt.base import Transcript
 from assistant.vad.silero import SileroVad
@@ -38,16 +40,21 @@ MIN_LOGPROB = -1.6
 MAX_COMPRESSION = 2.4
 """A segment more repetitive than this gzip ratio is a decoding loop, dropped."""
 SUPPORTED = ("en", "zh")
+MAX_VOCABULARY_CHARS = 400
+"""The home's names beyond this are left out of the prompt (Whisper keeps at most 223 prompt tokens)."""
 
 
 class WhisperTranscriber:
     """Implements Transcriber. Models load lazily per language and stay loaded; calls are serialized."""
 
-    def __init__(self, cfg: SttConfig, language: str = "en", vad: SileroVad | None = None) -> None:
+    def __init__(self, cfg: SttConfig, language: str = "en", vad: SileroVad | None = None,
+                 vocabulary: Callable[[], Sequence[str]] | None = None) -> None:
+        """``vocabulary``: the home's area and device names, read at each call (the home can change)."""
         if language not in (*SUPPORTED, "auto"):
             raise SttError(f"unsupported language {language!r}; use en, zh or auto")
         self.cfg = cfg
         self.language = language
+        self.vocabulary = vocabulary
         self._vad = vad
         self._models: dict[Path, Any] = {}
         self._lock = threading.Lock()
@@ -111,9 +118,22 @@ class WhisperTranscriber:
             "compression_ratio_threshold": MAX_COMPRESSION,
             "temperature": 0.0,  # no sampling fallback: bounded latency; doubtful output is dropped
         }
-        if language == "zh" and self.cfg.initial_prompt_zh:
-            opts["initial_prompt"] = self.cfg.initial_prompt_zh
+        prompt = self._prompt(language)
+        if prompt:
+            opts["initial_prompt"] = prompt
         return opts
+
+    def _prompt(self, language: str | None) -> str:
+        """Whisper's initial prompt: for Chinese the script hint, then the home's names in the spoken
+        language, which Whisper then spells as the home does ("卧室" rather than "我是")."""
+        zh = language == "zh"
+        prompt = self.cfg.initial_prompt_zh if zh else ""
+        if self.cfg.home_words and self.vocabulary is not None:
+            names = [n for n in self.vocabulary() if is_chinese(n) == zh]
+            listed = ("、" if zh else ", ").join(names)[:MAX_VOCABULARY_CHARS]
+            if listed:
+                prompt += f"{listed}。" if zh else f"Home: {listed}."
+        return prompt
 
     def _pick_language(self, model: Any, audio: np.ndarray) -> str:
         """Auto mode: Whisper's language probabilities, restricted to the languages Hearth speaks."""
@@ -155,7 +175,7 @@ class WhisperTranscriber:
         """A command decoded on a window fitted to its length; None: use Whisper's full window."""
         if not self.cfg.fit_window:
             return None
-        prompts = {"zh": self.cfg.initial_prompt_zh} if self.cfg.initial_prompt_zh else {}
+        prompts = {lang: self._prompt(lang) for lang in SUPPORTED}
         return window.decode(model, clip, lang, beam_size=self.cfg.beam_size, prompts=prompts,
                              supported=SUPPORTED)
 

@@ -1,0 +1,106 @@
+"""Numbers the user said, and a percentage the LLM got wrong.
+
+A small model copying "百分之五十" into a call sometimes writes 5, or "forty" becomes 14. A
+percentage argument (brightness, position, volume) that is not a number the user said is replaced
+by the one percentage-sized number the utterance holds; with none or several, the call is left as
+it is ("halfway" has no number and means 50).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from assistant.brain.grammar import PERCENT_ARGS
+from assistant.skillkit.spec import ToolCall, ToolSpec
+
+log = logging.getLogger(__name__)
+
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_ARTICLES = {"一", "两"}
+"""Alone, 一 and 两 are mostly "a" / "a couple" (开一下灯, 调亮一点), not quantities."""
+_CN_NUMBER = re.compile(f"[{''.join(_CN_DIGIT)}{''.join(_CN_UNIT)}]+")
+_EN_UNITS = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"))}
+_EN_TENS = {w: 10 * (i + 2) for i, w in enumerate(
+    ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"))}
+_TENS_RE = "|".join(_EN_TENS)
+_DIGIT_RE = "|".join(k for k, v in _EN_UNITS.items() if 0 < v < 10)
+_UNIT_RE = "|".join(_EN_UNITS)
+_EN_NUMBER = re.compile(
+    rf"\b(?:({_TENS_RE})(?:[\s-]+({_DIGIT_RE}))?|({_UNIT_RE})|(a |one )?hundred)\b",
+    re.IGNORECASE,
+)
+
+
+def chinese_number(s: str) -> int | None:
+    """"五十" → 50, "二十五" → 25, "一百" → 100, "十" → 10, "三五" → None (not one number)."""
+    if not s:
+        return None
+    total, digit, last_unit = 0, None, 10**9
+    for ch in s:
+        if ch in "零〇" and last_unit < 10**9:
+            continue  # 一百零五: the zero only holds a place
+        if ch in _CN_DIGIT:
+            if digit is not None:
+                return None  # two digits in a row: a list or a code, not one number
+            digit = _CN_DIGIT[ch]
+        else:
+            unit = _CN_UNIT[ch]
+            if unit >= last_unit:
+                return None
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+    return total + (digit or 0)
+
+
+def said(text: str) -> list[float]:
+    """Every number in ``text``: digits, English number words up to a hundred, Chinese numerals."""
+    out = [float(m.group(0)) for m in _DIGITS.finditer(text)]
+    for m in _CN_NUMBER.finditer(text.replace("百分之", " ")):
+        word = m.group(0)
+        if word in _CN_ARTICLES or not any(c in _CN_DIGIT for c in word):
+            continue  # 一下 "a bit"; 百叶窗 "blinds" and 十分 "very" hold no digit
+        value = chinese_number(word)
+        if value is not None:
+            out.append(float(value))
+    for m in _EN_NUMBER.finditer(text):
+        tens, unit, single, _ = m.groups()
+        if tens:
+            out.append(float(_EN_TENS[tens.lower()] + (_EN_UNITS[unit.lower()] if unit else 0)))
+        elif single and single.lower() != "one":  # "the one by the door" is no quantity
+            out.append(float(_EN_UNITS[single.lower()]))
+        elif not single:
+            out.append(100.0)
+    return out
+
+
+def _percent_args(spec: ToolSpec) -> list[str]:
+    props: dict[str, Any] = spec.parameters.get("properties", {})
+    return [k for k, p in props.items() if p.get("type") in ("integer", "number")
+            and ((p.get("minimum"), p.get("maximum")) == (0, 100) or k in PERCENT_ARGS)]
+
+
+def reconcile(call: ToolCall, text: str, spec: ToolSpec | None) -> ToolCall:
+    """``call`` with a percentage the user never said replaced by the one they did say."""
+    if spec is None:
+        return call
+    keys = [k for k in _percent_args(spec) if isinstance(call.args.get(k), int | float)]
+    if not keys:
+        return call
+    numbers = said(text)
+    candidates = {n for n in numbers if 0 <= n <= 100}
+    args = dict(call.args)
+    for key in keys:
+        value = float(args[key])
+        if value in numbers or len(candidates) != 1:
+            continue
+        fixed = next(iter(candidates))
+        log.info("LLM wrote %s=%s but the user said %s; using what was said", key, args[key], fixed)
+        args[key] = int(fixed) if fixed.is_integer() else fixed
+    return ToolCall(call.name, args)
