@@ -129,7 +129,8 @@ class WhisperTranscriber:
         zh = language == "zh"
         prompt = self.cfg.initial_prompt_zh if zh else ""
         if self.cfg.home_words and self.vocabulary is not None:
-            names = [n for n in self.vocabulary() if is_chinese(n) == zh]
+            # Lower case: capitalised names make Whisper capitalise them mid-sentence as well.
+            names = list(dict.fromkeys(n if zh else n.lower() for n in self.vocabulary() if is_chinese(n) == zh))
             listed = ("、" if zh else ", ").join(names)[:MAX_VOCABULARY_CHARS]
             if listed:
                 prompt += f"{listed}。" if zh else f"Home: {listed}."
