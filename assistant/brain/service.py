@@ -83,7 +83,7 @@ class HearthBrain:
         self.default_language = default_language
         self._home = _Home(inventory, Resolver(inventory))
         self._prefetch_lock = threading.Lock()
-        self._prefetched: dict[str, Future[LlmResult | None]] = {}
+        self._prefetched: dict[str, tuple[_Home, Future[LlmResult | None]]] = {}
         if fast_path is not None:
             fast_path.set_inventory(inventory)
             fast_path.prepare(self._arg_names())
@@ -258,7 +258,7 @@ class HearthBrain:
         with self._prefetch_lock:
             if key in self._prefetched:
                 return
-            self._prefetched = {key: pending}  # only the latest guess is worth keeping
+            self._prefetched = {key: (home, pending)}  # only the latest guess; home kept so its id stays unique
         try:
             out: LlmResult | None = self.tool_caller.call(
                 text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
@@ -272,7 +272,8 @@ class HearthBrain:
                  history: list[Exchange]) -> LlmResult:
         """The prefetched answer for exactly these words, home and history; else a fresh call."""
         with self._prefetch_lock:
-            ready = self._prefetched.pop(_llm_key(text, home, area_id, lang, history), None)
+            entry = self._prefetched.pop(_llm_key(text, home, area_id, lang, history), None)
+        ready = entry[1] if entry is not None else None
         if ready is not None:
             try:
                 out = ready.result()  # waits while the prefetch is still decoding
