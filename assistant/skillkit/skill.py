@@ -45,6 +45,10 @@ class Skill:
     context_param: str | None = None
     """Name of the injected ``SkillContext`` parameter, if the function takes one."""
     needs_confirmation: bool = False
+    services: frozenset[str] = frozenset()
+    """Home Assistant services (``domain.service``) this skill may put in its intents' actions."""
+    sensitive: frozenset[str] = frozenset()
+    """The subset of ``services`` that needs a spoken confirmation and a shorter time to live."""
 
     @property
     def name(self) -> str:
@@ -72,8 +76,23 @@ def _is_context(annotation: Any) -> bool:
     return annotation is SkillContext
 
 
+def _check_services(func_name: str, services: tuple[str, ...], sensitive: tuple[str, ...]) -> None:
+    for svc in (*services, *sensitive):
+        domain, _, service = svc.partition(".")
+        if not domain or not service or "." in service:
+            raise TypeError(f"skill {func_name}: {svc!r} is not a 'domain.service' name")
+    extra = set(sensitive) - set(services)
+    if extra:
+        raise TypeError(f"skill {func_name}: sensitive services {sorted(extra)} are not in its services")
+
+
 def skill(
-    name: str | None = None, *, description: str | None = None, needs_confirmation: bool = False
+    name: str | None = None,
+    *,
+    description: str | None = None,
+    needs_confirmation: bool = False,
+    services: tuple[str, ...] = (),
+    sensitive: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Skill]:
     """Turn a function into a :class:`Skill`.
 
@@ -81,6 +100,10 @@ def skill(
     :mod:`assistant.skillkit.schema`) become the JSON schema; a parameter annotated
     ``SkillContext`` is injected at call time and left out of the schema. An unsupported type
     raises TypeError here, at import.
+
+    ``services`` is the one declaration of what the skill may ask Home Assistant to do
+    (``"light.turn_on"``); ``sensitive`` names those that need a confirmation (unlock, disarm,
+    open a garage door or a valve). Everything else (allow-lists, grammar tables) derives from it.
     """
 
     def wrap(func: Callable[..., Any]) -> Skill:
@@ -104,6 +127,8 @@ def skill(
         if not desc:
             raise TypeError(f"skill {func.__name__} needs a docstring (it becomes the tool description)")
         spec = ToolSpec(name or func.__name__, desc, schema.object_schema(params))
-        return Skill(spec, tuple(params), func, ctx_name, needs_confirmation)
+        _check_services(func.__name__, services, sensitive)
+        return Skill(spec, tuple(params), func, ctx_name, needs_confirmation,
+                     frozenset(services), frozenset(sensitive))
 
     return wrap
