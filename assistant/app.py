@@ -124,10 +124,9 @@ def attach_intent_publisher(
     """
     if not cfg.mqtt.enabled:
         return lambda: None
-    from assistant.mqtt.bridge import HA_GRACE_S, MqttBridge
+    from assistant.mqtt.bridge import MqttBridge
 
     bridge = MqttBridge(cfg, bus, intent_types=intent_types, presence=False)
-    backlog = bridge.outbox.count()
     bridge.start()
     if on_inventory is not None:
         inventory = bridge.wait_inventory(wait_s)
@@ -139,11 +138,11 @@ def attach_intent_publisher(
         bridge.ready.wait(wait_s)
 
     def close() -> None:
-        # Connected: wait for the acknowledgements; a backlog first waits out HA's reconnect grace.
-        # Not connected: nothing to wait for, the outbox keeps the intents.
-        timeout_s = 5.0 + (HA_GRACE_S if backlog else 0.0) if bridge.connected.is_set() else 0.5
+        # Connected: wait for Home Assistant's results. Not connected: the outbox keeps the intents
+        # (until their time to live) for the next Hearth process.
+        timeout_s = 5.0 if bridge.connected.is_set() else 0.5
         if not bridge.flush(timeout_s):
-            log.warning("the MQTT broker did not acknowledge every intent; %d wait in the outbox %s",
+            log.warning("Home Assistant has not reported on every intent yet; %d wait in the outbox %s",
                         bridge.outbox.count(), bridge.outbox.path)
         bridge.stop()
 
@@ -269,7 +268,7 @@ def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = 
             on_inventory = live_inventory_handler(cfg, brain) if live else None
             bridge = MqttBridge(
                 cfg, bus, intent_types=brain.registry.names(), on_inventory=on_inventory,
-                on_cancel=pipeline.cancel, on_mute=pipeline.set_muted,
+                on_cancel=pipeline.cancel, on_mute=pipeline.set_muted, sensitive=brain.registry.sensitive(),
             )
             bridge.start()  # never blocks on the broker: intents wait in the outbox
             if on_inventory is not None and not inventory_cache.path(cfg).exists():

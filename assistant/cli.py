@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--flush", nargs="?", type=float, const=130.0, metavar="SECONDS",
                    help="deliver the intents waiting in the outbox, waiting at most SECONDS (default 130: "
                         "after an outage Home Assistant may take two minutes to reconnect)")
+    s.add_argument("--allowlist", nargs="?", const="-", metavar="PATH",
+                   help="write Home Assistant's allow-list from the skills' declarations to PATH "
+                        "(default: the integration's allowlist.json in this checkout)")
 
     s = sub.add_parser("config", help="print or check the configuration")
     g = s.add_mutually_exclusive_group(required=True)

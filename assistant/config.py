@@ -165,6 +165,15 @@ class MqttConfig:
     """SQLite outbox file; empty = ``<data_dir>/outbox.sqlite``."""
     max_payload_bytes: int = 1_000_000
     """Inbound messages larger than this are dropped."""
+    secret_env: str = "HEARTH_SECRET"
+    """Environment variable holding the secret shared with Home Assistant's ``hearth`` integration
+    (it signs every intent; never put it in the TOML)."""
+    secret_file: str = ""
+    """File whose first line is that secret; used when the variable is unset."""
+    intent_ttl_s: float = 120.0
+    """An intent Home Assistant has not confirmed within this many seconds is dropped, never run late."""
+    sensitive_ttl_s: float = 15.0
+    """The same limit for intents with a sensitive service (unlock, disarm, open a garage door or valve)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +261,7 @@ def _build(cls: type, data: dict[str, Any], section: str) -> Any:
 _POSITIVE = {
     "preroll_s", "frame_ms", "refractory_s", "trailing_silence_s", "max_command_s",
     "no_speech_timeout_s", "threads", "beam_size", "trigger_level", "n_ctx", "port",
-    "keepalive_s", "length_scale", "max_payload_bytes",
+    "keepalive_s", "length_scale", "max_payload_bytes", "intent_ttl_s", "sensitive_ttl_s",
 }
 _UNIT = {"threshold"}
 

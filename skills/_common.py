@@ -12,7 +12,27 @@ from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult
 from assistant.skillkit.spec import ToolCall
 
-SENSITIVE_DOMAINS = frozenset({"lock", "alarm_control_panel"})
+SENSITIVE_SERVICES = frozenset({
+    "lock.unlock", "alarm_control_panel.alarm_disarm", "cover.open_cover", "cover.set_cover_position",
+    "cover.toggle", "valve.open_valve", "valve.set_valve_position",
+})
+"""Services that let someone in or let something out: a skill that may call one declares it
+``sensitive`` (a spoken "yes" first, and a much shorter time to live on the way to Home Assistant)."""
+RESTORE_SERVICES = (
+    "light.turn_on", "light.turn_off", "switch.turn_on", "switch.turn_off", "fan.turn_on", "fan.turn_off",
+    "media_player.turn_on", "media_player.turn_off", "input_boolean.turn_on", "input_boolean.turn_off",
+    "climate.turn_on", "climate.turn_off", "cover.set_cover_position", "cover.open_cover",
+    "cover.close_cover", "lock.lock", "lock.unlock",
+)
+"""Every service :func:`restore` may put into an undo intent."""
+SENSITIVE_DOMAINS = frozenset(s.split(".", 1)[0] for s in SENSITIVE_SERVICES) - {"cover"}
+"""Every entity of these domains needs a "yes"; covers only when they are garage doors or gates."""
+
+
+def declare(*groups: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """``services=`` and ``sensitive=`` for ``@skill``, from the services a skill may call."""
+    services = tuple(sorted({s for g in groups for s in g}))
+    return {"services": services, "sensitive": tuple(s for s in services if s in SENSITIVE_SERVICES)}
 
 
 def display(e: Entity, ctx: SkillContext) -> str:

@@ -9,7 +9,7 @@ from assistant.home.inventory import Entity
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
-from skills._common import display, names, slots
+from skills._common import declare, display, names, slots
 
 
 def _num(v: object) -> float | None:
@@ -23,7 +23,7 @@ def _fmt(t: float) -> str:
     return f"{t:g}"
 
 
-@skill("HassClimateSetTemperature")
+@skill("HassClimateSetTemperature", **declare(("climate.set_temperature",)))
 def set_temperature(
     ctx: SkillContext,
     temperature: Annotated[float, "target temperature, in the unit spoken (degrees)"],

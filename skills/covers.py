@@ -8,10 +8,13 @@ from assistant.errors import SkillError
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
-from skills._common import call_of, confirm_first, names, slots, undo_for
+from skills._common import call_of, confirm_first, declare, names, slots, undo_for
 
 
-@skill("HassSetPosition")
+@skill("HassSetPosition", **declare(
+    ("cover.set_cover_position", "valve.set_valve_position"),
+    ("cover.open_cover", "cover.close_cover"),  # undo
+))
 def set_position(
     ctx: SkillContext,
     position: Annotated[int, "position in percent: 0 closed, 100 open"],

@@ -7,7 +7,7 @@ from typing import Annotated
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
-from skills._common import call_of, confirm_first, names, slots, undo_for
+from skills._common import RESTORE_SERVICES, call_of, confirm_first, declare, names, slots, undo_for
 
 Name = Annotated[str | None, "device name as spoken, e.g. 'kitchen light'"]
 Area = Annotated[str | None, "area (room) as spoken, e.g. 'kitchen'"]
@@ -68,7 +68,7 @@ def _switch(
     )
 
 
-@skill("HassTurnOn")
+@skill("HassTurnOn", **declare(ON.values(), RESTORE_SERVICES))
 def turn_on(
     ctx: SkillContext, name: Name = None, area: Area = None, floor: Floor = None,
     domain: Domain = None, device_class: DeviceClass = None,
@@ -77,7 +77,7 @@ def turn_on(
     return _switch(ctx, "HassTurnOn", ON, name, area, floor, domain, device_class)
 
 
-@skill("HassTurnOff")
+@skill("HassTurnOff", **declare(OFF.values(), RESTORE_SERVICES))
 def turn_off(
     ctx: SkillContext, name: Name = None, area: Area = None, floor: Floor = None,
     domain: Domain = None, device_class: DeviceClass = None,
@@ -86,7 +86,7 @@ def turn_off(
     return _switch(ctx, "HassTurnOff", OFF, name, area, floor, domain, device_class)
 
 
-@skill("HassToggle")
+@skill("HassToggle", **declare(TOGGLE.values(), RESTORE_SERVICES))
 def toggle(ctx: SkillContext, name: Name = None, area: Area = None, domain: Domain = None) -> SkillResult:
     """Switch a device to its other state (on to off, off to on)."""
     return _switch(ctx, "HassToggle", TOGGLE, name, area, None, domain, None)

@@ -9,7 +9,7 @@ from assistant.home.inventory import Entity
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
-from skills._common import display, names, slots, undo_for
+from skills._common import declare, display, names, slots, undo_for
 
 COLOURS_ZH = {
     "红": "red", "绿": "green", "蓝": "blue", "黄": "yellow", "白": "white", "紫": "purple",
@@ -54,7 +54,7 @@ def _check(e: Entity, need: set[str], ctx: SkillContext, what_en: str, what_zh: 
                          code="unsupported")
 
 
-@skill("HassLightSet")
+@skill("HassLightSet", **declare(("light.turn_on", "light.turn_off")))
 def light_set(
     ctx: SkillContext,
     name: Annotated[str | None, "light name as spoken"] = None,

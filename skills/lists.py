@@ -9,7 +9,7 @@ from assistant.home.inventory import Entity
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
-from skills._common import display, slots
+from skills._common import declare, display, slots
 
 Item = Annotated[str, "the item as spoken, e.g. 'milk'"]
 ListName = Annotated[str | None, "the list's name as spoken, e.g. 'shopping list'"]
@@ -55,25 +55,25 @@ def _complete(ctx: SkillContext, intent: str, item: str, name: str | None) -> Sk
     )
 
 
-@skill("HassShoppingListAddItem")
+@skill("HassShoppingListAddItem", **declare(("todo.add_item", "todo.remove_item")))
 def shopping_add(ctx: SkillContext, item: Item) -> SkillResult:
     """Add an item to the shopping list."""
     return _add(ctx, "HassShoppingListAddItem", item, None)
 
 
-@skill("HassShoppingListCompleteItem")
+@skill("HassShoppingListCompleteItem", **declare(("todo.update_item",)))
 def shopping_complete(ctx: SkillContext, item: Item) -> SkillResult:
     """Check an item off the shopping list."""
     return _complete(ctx, "HassShoppingListCompleteItem", item, None)
 
 
-@skill("HassListAddItem")
+@skill("HassListAddItem", **declare(("todo.add_item", "todo.remove_item")))
 def list_add(ctx: SkillContext, item: Item, name: ListName = None) -> SkillResult:
     """Add an item to a named to-do list."""
     return _add(ctx, "HassListAddItem", item, name)
 
 
-@skill("HassListCompleteItem")
+@skill("HassListCompleteItem", **declare(("todo.update_item",)))
 def list_complete(ctx: SkillContext, item: Item, name: ListName = None) -> SkillResult:
     """Mark an item on a to-do list as done."""
     return _complete(ctx, "HassListCompleteItem", item, name)

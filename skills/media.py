@@ -9,7 +9,7 @@ from assistant.home.inventory import Entity
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
-from skills._common import names, pct, slots
+from skills._common import declare, names, pct, slots
 
 Name = Annotated[str | None, "media player name as spoken, e.g. 'tv'"]
 Area = Annotated[str | None, "area as spoken"]
@@ -35,33 +35,33 @@ def _media(ctx: SkillContext, intent: str, service: str, name: str | None, area:
     )
 
 
-@skill("HassMediaPause")
+@skill("HassMediaPause", **declare(("media_player.media_pause",)))
 def pause(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
     """Pause what is playing."""
     return _media(ctx, "HassMediaPause", "media_player.media_pause", name, area, "playing", "Paused", "已暂停")
 
 
-@skill("HassMediaUnpause")
+@skill("HassMediaUnpause", **declare(("media_player.media_play",)))
 def unpause(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
     """Resume playback."""
     return _media(ctx, "HassMediaUnpause", "media_player.media_play", name, area, "paused", "Resumed", "继续播放")
 
 
-@skill("HassMediaNext")
+@skill("HassMediaNext", **declare(("media_player.media_next_track",)))
 def next_track(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
     """Skip to the next track or episode."""
     return _media(ctx, "HassMediaNext", "media_player.media_next_track", name, area, "playing",
                   "Skipped ahead on", "已切到下一首")
 
 
-@skill("HassMediaPrevious")
+@skill("HassMediaPrevious", **declare(("media_player.media_previous_track",)))
 def previous_track(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
     """Go back to the previous track or episode."""
     return _media(ctx, "HassMediaPrevious", "media_player.media_previous_track", name, area, "playing",
                   "Went back on", "已切到上一首")
 
 
-@skill("HassSetVolume")
+@skill("HassSetVolume", **declare(("media_player.volume_set",)))
 def set_volume(
     ctx: SkillContext,
     volume_level: Annotated[int, "volume in percent, 0-100"],

@@ -7,7 +7,7 @@ from typing import Annotated
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
-from skills._common import names, slots
+from skills._common import declare, names, slots
 
 Name = Annotated[str | None, "vacuum name as spoken"]
 Area = Annotated[str | None, "area as spoken"]
@@ -22,13 +22,13 @@ def _vacuum(ctx: SkillContext, intent: str, service: str, name: str | None, area
     )
 
 
-@skill("HassVacuumStart")
+@skill("HassVacuumStart", **declare(("vacuum.start",)))
 def vacuum_start(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
     """Start the robot vacuum."""
     return _vacuum(ctx, "HassVacuumStart", "vacuum.start", name, area, "Started", "启动")
 
 
-@skill("HassVacuumReturnToBase")
+@skill("HassVacuumReturnToBase", **declare(("vacuum.return_to_base",)))
 def vacuum_return(ctx: SkillContext, name: Name = None, area: Area = None) -> SkillResult:
     """Send the robot vacuum back to its dock."""
     return _vacuum(ctx, "HassVacuumReturnToBase", "vacuum.return_to_base", name, area, "Sent home", "召回")

@@ -155,3 +155,27 @@ class Recorder:
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
+
+
+class Confirmer(Recorder):
+    """Stands in for Home Assistant's ``hearth`` integration in broker-only tests: answers every
+    intent with a signed ``executed`` result (the same id once), so the outbox can empty. The
+    real integration is tested against a real Home Assistant in tests/test_ha_*.py."""
+
+    def __init__(self, port: int, secret: str | None = None, base: str = "hearth") -> None:
+        self.secret, self.base = secret, base
+        self.executed: list[str] = []
+        super().__init__(port, [f"{base}/+/intent"])
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        super()._on_message(client, userdata, msg)
+        from assistant.mqtt import signing
+
+        doc = json.loads(msg.payload)
+        duplicate = doc["id"] in self.executed
+        if not duplicate:
+            self.executed.append(doc["id"])
+        result = {"id": doc["id"], "status": "executed", "reason": "", "detail": "",
+                  "intent_sig": doc.get("sig", ""), "duplicate": duplicate, "ts": time.time()}
+        node = msg.topic.split("/")[-2]
+        client.publish(f"{self.base}/{node}/result", json.dumps(signing.sign(result, self.secret)), qos=1)

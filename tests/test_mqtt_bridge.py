@@ -18,7 +18,7 @@ from assistant.intents import Action, Intent, Understanding
 from assistant.mqtt import probe
 from assistant.mqtt.bridge import MqttBridge
 from assistant.mqtt.remove import remove_node
-from tests.mqtt_support import Broker, Recorder
+from tests.mqtt_support import Broker, Confirmer, Recorder
 
 pytestmark = pytest.mark.slow
 INTENTS = ("HassTurnOn", "HassTurnOff", "HassStartTimer")
@@ -34,6 +34,14 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     b.start()
     yield b
     b.stop()
+
+
+@pytest.fixture(autouse=True)
+def confirmer(broker: Broker) -> Iterator[Confirmer]:
+    """Home Assistant's part: a result for every intent (no secret configured in these tests)."""
+    c = Confirmer(broker.port)
+    yield c
+    c.close()
 
 
 def make_cfg(broker: Broker, tmp_path: Path, node: str = "kitchen", **mqtt: Any) -> Config:
@@ -75,7 +83,7 @@ def turn_on(n: int = 0) -> Understanding:
 
 
 def start_bridge(cfg: Config, calls: Calls | None = None, bus: EventBus | None = None, **kw: Any) -> MqttBridge:
-    bridge = MqttBridge(cfg, bus or EventBus(), intent_types=INTENTS, ha_grace_s=0.5,
+    bridge = MqttBridge(cfg, bus or EventBus(), intent_types=INTENTS, retry_s=0.5,
                         reconnect_max_s=1, **(calls.kwargs() if calls else {}), **kw)
     bridge.start()
     return bridge

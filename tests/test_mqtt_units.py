@@ -53,7 +53,8 @@ def test_intent_documents_follow_the_schema() -> None:
     )
     docs = payloads.intent_documents(u, node="kitchen", area="kitchen", run_id="r1")
     assert len(docs) == 2
-    keys = {"v", "id", "ts", "node", "area", "text", "language", "intent", "slots", "actions", "reply", "run_id"}
+    keys = {"v", "id", "ts", "ttl", "node", "area", "text", "language", "intent", "slots", "actions", "reply",
+            "run_id"}
     assert all(set(d) == keys for d in docs)
     assert docs[0]["id"] != docs[1]["id"] and all(len(d["id"]) == 16 for d in docs)
     assert docs[0]["actions"] == [{"service": "light.turn_on", "entity_id": "light.kitchen", "data": {}}]

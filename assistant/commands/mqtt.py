@@ -20,6 +20,12 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
             print(f"cleared {topic}")
         print(f"node {node!r}: {len(cleared)} retained topics cleared; Home Assistant removes its device")
         return 0
+    if getattr(args, "allowlist", None) is not None:
+        from assistant.mqtt import allowlist
+
+        path = allowlist.PATH if args.allowlist == "-" else args.allowlist
+        print(f"{path}: {'written' if allowlist.write(path) else 'unchanged'}")
+        return 0
     if args.flush is not None:
         return _flush(cfg, args.flush)
     ok, message = probe(cfg.mqtt)
@@ -28,8 +34,9 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _flush(cfg: Config, timeout_s: float) -> int:
-    """Connect like ``hearth ask`` does (never touching the node's presence) and wait until the
-    broker acknowledged every stored intent: after an outage no ``hearth run`` is needed for that."""
+    """Connect like ``hearth ask`` does (never touching the node's presence) and wait until Home
+    Assistant reported on every stored intent (or it expired): after an outage no ``hearth run``
+    is needed for that."""
     from assistant.mqtt.bridge import MqttBridge
 
     if timeout_s <= 0:
@@ -45,10 +52,12 @@ def _flush(cfg: Config, timeout_s: float) -> int:
     finally:
         bridge.stop()
     where = f"{cfg.mqtt.host}:{cfg.mqtt.port}"
+    done = ", ".join(f"{n} {status}" for status, n in sorted(bridge.outcomes.items())) or "none"
     if ok:
-        print(f"delivered {waiting} intents to {where} in {time.monotonic() - t0:.1f} s; the outbox is empty")
+        print(f"{waiting} intents handled through {where} in {time.monotonic() - t0:.1f} s ({done}); "
+              "the outbox is empty")
         return 0
     state = "connected" if connected else "could not connect"
-    print(f"{state} to {where}: {waiting - left} of {waiting} intents delivered in {timeout_s:g} s; "
+    print(f"{state} to {where}: {waiting - left} of {waiting} intents handled in {timeout_s:g} s ({done}); "
           f"{left} still wait in {bridge.outbox.path} (start the broker, then run hearth mqtt --flush again)")
     return 1

@@ -2,7 +2,8 @@
 
 Threads: paho's network thread runs the MQTT callbacks and never calls Hearth code; inbound
 commands are handed to one dispatcher thread, so a slow ``on_announce`` cannot stall keepalives.
-Intents go through the SQLite outbox: stored, then published with QoS 1, removed on PUBACK.
+Intents are signed, stored in the SQLite outbox and delivered by :mod:`assistant.mqtt.delivery`,
+which deletes each one only when Home Assistant reported its outcome.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -34,8 +36,9 @@ from assistant.events import (
 from assistant.home import inventory as inventory_mod
 from assistant.home.inventory import Inventory
 from assistant.intents import Understanding
-from assistant.mqtt import discovery, payloads
+from assistant.mqtt import discovery, payloads, signing
 from assistant.mqtt.client import make_client
+from assistant.mqtt.delivery import RETRY_S, Delivery, Outcome
 from assistant.mqtt.outbox import Outbox
 from assistant.mqtt.topics import OFFLINE, ONLINE, Topics
 
@@ -43,17 +46,13 @@ log = logging.getLogger(__name__)
 
 _DISCOVERY_RESEND_DELAY_S = 1.0
 """HA drops messages that arrive right after its birth message; wait this long before re-sending."""
-HA_GRACE_S = 12.0
-"""After a reconnect with intents waiting, hold them at least this long unless Home Assistant shows
-it is back first: HA subscribes with a clean session, so an intent sent before it has subscribed
-again would never reach it."""
-HA_MAX_HOLD_S = 125.0
-"""HA 2024.3's MQTT client (paho 1.6) retries with a doubling delay of up to 120 s, so after a long
-outage HA may come back up to two minutes after the broker: the hold never lasts longer than this."""
-_HA_SETTLE_S = 3.0
-"""After a sign of HA (its birth message, a live inventory) the time it may still need to have
-subscribed again: at its reconnect HA's client first flushes what it queued while offline, then
-subscribes (1 s debounce), then sends its birth."""
+
+
+def _first_party_sensitive() -> frozenset[str]:
+    """The sensitive services of the installed skills, for a bridge not told them."""
+    from assistant.skillkit.registry import SkillRegistry
+
+    return SkillRegistry.discover().sensitive()
 
 
 def _version() -> str:
@@ -88,10 +87,16 @@ class MqttBridge:
         on_mute: Callable[[bool], None] | None = None,
         outbox_path: str | Path | None = None,
         reconnect_max_s: float = 30.0,
-        ha_grace_s: float = HA_GRACE_S,
+        retry_s: float = RETRY_S,
+        sensitive: Iterable[str] | None = None,
         presence: bool = True,
     ) -> None:
         self._cfg = cfg.mqtt
+        self._secret = signing.load_secret(cfg.mqtt)
+        if self._secret is None:
+            log.warning("no secret shared with Home Assistant ($%s or [mqtt] secret_file): Home Assistant "
+                        "will refuse every intent; see homeassistant/README.md", cfg.mqtt.secret_env)
+        self._sensitive = frozenset(_first_party_sensitive() if sensitive is None else sensitive)
         self._bus = bus
         self.area = cfg.general.area
         self.topics = Topics.for_node(cfg.mqtt, cfg.general.node_id)
@@ -112,23 +117,14 @@ class MqttBridge:
         self._status: dict[str, Any] = {
             "state": "idle", "transcript": "", "intent": "none", "latency_ms": None,
         }
-        self._send_lock = threading.Lock()  # keeps outbox order == publish order
-        self._holding = True  # intents stay in the outbox only (not connected, or in the grace)
-        self._handed_upto = 0  # last outbox seq handed to paho
-        self._ha_grace_s = ha_grace_s
-        self._hold_gen = 0  # the hold now waiting for a sign of HA; 0 = none
-        self._holds = 0  # holds so far: a timer of an earlier hold never matches a later one
-        self._down_since: float | None = None  # wall clock of the first disconnect not yet recovered
-        self._release_when_drained = False
-        self._ack_lock = threading.Lock()
-        self._inflight: dict[int, int | None] = {}  # paho mid -> outbox seq (None: not an intent)
-        self._early_acks: set[int] = set()
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._dispatcher: threading.Thread | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._started = False
         self._version = _version()
         self.presence = presence
+        self.outcomes: Counter[str] = Counter()
+        """Outcomes of the intents this bridge saw through: executed, refused, failed, expired."""
         self.inventory_received = threading.Event()
         """Set once an inventory that parses has arrived."""
         client_id = cfg.mqtt.client_id or f"hearth-{self.topics.node}"
@@ -143,7 +139,8 @@ class MqttBridge:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe
-        self._client.on_publish = self._on_publish
+        self.delivery = Delivery(self.outbox, self._publish_intent, secret=self._secret,
+                                 on_outcome=self._on_outcome, retry_s=retry_s)
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -158,6 +155,7 @@ class MqttBridge:
             self._unsubscribe = [
                 self._bus.subscribe(self._on_event, Event),
             ]
+        self.delivery.start()
         self._client.connect_async(self._cfg.host, self._cfg.port, keepalive=self._cfg.keepalive_s)
         self._client.loop_start()
 
@@ -172,6 +170,7 @@ class MqttBridge:
             info = self._client.publish(self.topics.availability, OFFLINE, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout_s)
+        self.delivery.stop(timeout_s)
         self._client.disconnect()
         self._client.loop_stop()
         self._jobs.put(None)
@@ -180,7 +179,7 @@ class MqttBridge:
         self.outbox.close()
 
     def flush(self, timeout_s: float = 5.0) -> bool:
-        """Wait until the broker acknowledged every stored intent; False on timeout."""
+        """Wait until Home Assistant reported on (or Hearth dropped) every stored intent; False on timeout."""
         return self.outbox.wait_empty(timeout_s)
 
     def wait_inventory(self, timeout_s: float) -> Inventory | None:
@@ -205,14 +204,15 @@ class MqttBridge:
             area=area if area is not None else self.area,
             language=language or understanding.language,
             run_id=run_id,
+            ttl_s=self._cfg.intent_ttl_s,
+            sensitive_ttl_s=self._cfg.sensitive_ttl_s,
+            sensitive=self._sensitive,
         )
-        with self._send_lock:
-            for doc in docs:
-                payload = payloads.encode(doc)
-                seq = self.outbox.add(doc["id"], self.topics.intent, payload)
-                if not self._holding:
-                    self._publish(self.topics.intent, payload, seq=seq)
-                    self._handed_upto = seq
+        for doc in docs:
+            signed = signing.sign(doc, self._secret)
+            self.outbox.add(doc["id"], self.topics.intent, payloads.encode(signed))
+        if docs:
+            self.delivery.kick()
         return [d["id"] for d in docs]
 
     def set_muted(self, muted: bool) -> None:
@@ -237,35 +237,44 @@ class MqttBridge:
             return
         self._publish(self.topics.state, json.dumps(self._status, ensure_ascii=False), retain=True)
 
-    def _publish(self, topic: str, payload: bytes | str, *, seq: int | None = None, retain: bool = False) -> None:
-        """Every publish is QoS 1 so paho queues it while offline and every mid gets a PUBACK."""
+    def _publish(self, topic: str, payload: bytes | str, *, retain: bool = False) -> None:
+        """Every publish is QoS 1: paho queues it while offline."""
         info = self._client.publish(topic, payload, qos=1, retain=retain)
         if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
-            log.error("paho's queue refused a message for %s; it stays in the outbox", topic)
-            return
-        with self._ack_lock:
-            if info.mid in self._early_acks:  # PUBACK beat us here
-                self._early_acks.discard(info.mid)
-                if seq is not None:
-                    self.outbox.remove(seq)
-            else:
-                self._inflight[info.mid] = seq
+            log.error("paho's queue refused a message for %s", topic)
 
-    # -- paho callbacks (network thread) ---------------------------------------------
-    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, rc: Any, props: Any) -> None:
-        with self._ack_lock:
-            if mid not in self._inflight:
-                self._early_acks.add(mid)
-                return
-            seq = self._inflight.pop(mid)
-            release = self._release_when_drained and not any(
-                s is not None for s in self._inflight.values()
-            )
-        if seq is not None:
-            self.outbox.remove(seq)
-        if release:
-            self._release_when_drained = False
-            self._jobs.put(self._release)
+    def _publish_intent(self, topic: str, payload: bytes) -> None:
+        if self.connected.is_set():
+            self._publish(topic, payload)
+
+    # -- outcomes ----------------------------------------------------------------------
+    def _on_outcome(self, outcome: Outcome) -> None:
+        """Tell the household what did not happen: spoken, and (for a dropped intent) published
+        as a signed notice so Home Assistant can show it."""
+        self.outcomes[outcome.status] += 1
+        if outcome.status == "executed":
+            log.info("Home Assistant executed intent %s", outcome.id)
+            return
+        text = str(outcome.doc.get("text", ""))
+        zh = str(outcome.doc.get("language", "")).startswith("zh")
+        if outcome.status == "expired":
+            log.warning("intent %s (%r) dropped after its time to live: %s", outcome.id, text, outcome.reason)
+            notice = {"id": outcome.id, "status": "expired", "reason": outcome.reason,
+                      "intent": outcome.doc.get("intent", ""), "text": text, "ts": round(time.time(), 3)}
+            self._publish(self.topics.notice, payloads.encode(signing.sign(notice, self._secret)))
+            say = (f"没有执行“{text}”：Home Assistant 没有及时确认。" if zh else
+                   f'I did not do "{text}": Home Assistant did not confirm it in time.')
+        else:
+            log.warning("Home Assistant %s intent %s (%r): %s %s", outcome.status, outcome.id, text,
+                        outcome.reason, outcome.detail)
+            say = (f"Home Assistant 不允许“{text}”。" if zh else f'Home Assistant didn\'t allow "{text}".')
+        self._announce(say, source="hearth")
+
+    def _announce(self, text: str, source: str) -> None:
+        if self._bus is not None:
+            self._bus.publish(Announcement(text=text, source=source))
+        elif self._on_announce is not None:
+            self._on_announce(text)
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         if rc.is_failure:
@@ -283,71 +292,10 @@ class MqttBridge:
             self._publish_status()
             self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
         else:
-            subs = [self.topics.inventory, self.topics.ha_status]
+            subs = [self.topics.inventory, self.topics.ha_status, self.topics.result]
             self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
         self.connected.set()
-        waiting = self.outbox.count()
-        if waiting and self._ha_grace_s > 0:
-            limit_s = self._hold_limit_s()
-            with self._ack_lock:
-                paho_holds = any(seq is not None for seq in self._inflight.values())
-            if paho_holds:
-                # Blocks paho's thread on purpose (bounded well below the keepalive): paho re-sends
-                # unacknowledged intents right after this returns, and HA should be back by then.
-                time.sleep(min(self._ha_grace_s, limit_s))
-            log.info("%d intents wait for Home Assistant to be back (at most %.0f s)", waiting, limit_s)
-            self._hold_for_ha(limit_s)
-            return
-        self._down_since = None
-        self._end_hold_now()
-
-    def _hold_limit_s(self) -> float:
-        """How long HA may still need: about as long as the outage lasted (its retry delay
-        doubles), at least ``ha_grace_s``, at most :data:`HA_MAX_HOLD_S`."""
-        oldest = self.outbox.pending(limit=1)
-        starts = [t for t in (self._down_since, oldest[0].created if oldest else None) if t is not None]
-        outage_s = time.time() - min(starts) if starts else 0.0
-        return max(self._ha_grace_s, min(outage_s + 5.0, HA_MAX_HOLD_S))
-
-    def _hold_for_ha(self, limit_s: float) -> None:
-        """Keep the outbox until HA's birth message or a live inventory shows it listens, or
-        ``limit_s`` passes. Without presence, a transient ``online`` from ``<node>-<pid>`` asks
-        the package for a live inventory (HA's entities never see that pseudo node)."""
-        self._holds += 1
-        gen = self._hold_gen = self._holds
-        self._later(limit_s, lambda: self._end_hold(gen))
-        if not self.presence:
-            self._publish(f"{self.topics.root}-{os.getpid()}/status", ONLINE)
-
-    def _end_hold(self, gen: int) -> None:
-        if gen != self._hold_gen or gen == 0:
-            return  # already released, or a hold from an earlier connection
-        self._hold_gen = 0
-        self._down_since = None
-        self._end_hold_now()
-
-    def _end_hold_now(self) -> None:
-        # paho re-sends the intents it still holds; the rest of the outbox follows only after
-        # those are acknowledged, so the order is kept.
-        with self._ack_lock:
-            self._release_when_drained = True
-            drained = not any(seq is not None for seq in self._inflight.values())
-        if drained:
-            self._jobs.put(self._release)
-
-    def _release(self) -> None:
-        """Hand every stored intent not yet with paho to it, in order, and stop holding."""
-        with self._ack_lock:
-            self._release_when_drained = False
-        if not self.connected.is_set():
-            return
-        with self._send_lock:
-            after = self._handed_upto
-            while batch := self.outbox.pending(after_seq=after):
-                for p in batch:
-                    self._publish(p.topic, p.payload, seq=p.seq)
-                after = self._handed_upto = batch[-1].seq
-            self._holding = False
+        self.delivery.set_connected(True)
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, props: Any) -> None:
         if mid == self._sub_mid:
@@ -356,10 +304,7 @@ class MqttBridge:
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         self.connected.clear()
         self.ready.clear()
-        self._holding = True
-        self._hold_gen = 0
-        if self._down_since is None:
-            self._down_since = time.time()
+        self.delivery.set_connected(False)
         if self._started:
             log.warning("MQTT connection lost (%s); reconnecting, intents wait in the outbox", rc)
 
@@ -379,9 +324,7 @@ class MqttBridge:
             )
         if topic == t.ha_status:
             if payload.strip() == b"online":
-                if self._hold_gen:
-                    gen = self._hold_gen
-                    self._later(_HA_SETTLE_S, lambda: self._end_hold(gen))
+                self.delivery.kick(resend=True)  # HA (re)subscribed: the waiting intent again, now
                 if self.presence:
                     log.info("Home Assistant came online; re-sending discovery")
                     self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all)
@@ -395,13 +338,12 @@ class MqttBridge:
             inv = inventory_mod.loads(text)
             self.inventory = inv
             self.inventory_received.set()
-            if self._hold_gen and not retained:  # HA is connected (maybe only just)
-                gen = self._hold_gen
-                self._later(_HA_SETTLE_S, lambda: self._end_hold(gen))
             log.info("inventory from Home Assistant: %d entities", len(inv.entities))
             if self._on_inventory is not None:
                 cb = self._on_inventory
                 self._jobs.put(lambda: cb(inv))
+        elif topic == t.result:
+            self._jobs.put(lambda: self.delivery.on_result(payload))
         elif topic == t.announce:
             self._run(payloads.parse_announce(payload))
         elif topic == t.cancel:

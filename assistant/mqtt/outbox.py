@@ -1,4 +1,5 @@
-"""The durable intent outbox: a message is on disk before it is published, gone only after PUBACK."""
+"""The durable intent outbox: an intent is on disk before it is published, gone only once Home
+Assistant reported its outcome (or it expired)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ class Outbox:
             return int(cur.lastrowid or 0)
 
     def remove(self, seq: int) -> None:
-        """Forget a message the broker acknowledged."""
+        """Forget a message: Home Assistant reported on it, or it expired."""
         with self._lock:
             self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
             self._changed.notify_all()
@@ -83,12 +84,21 @@ class Outbox:
             ).fetchall()
         return [Pending(r[0], r[1], r[2], bytes(r[3]), r[4]) for r in rows]
 
+    def find(self, msg_id: str) -> Pending | None:
+        """The stored message with this id, if it is still waiting."""
+        with self._lock:
+            r = self._db.execute(
+                "SELECT seq, msg_id, topic, payload, created FROM outbox WHERE msg_id = ?", (msg_id,)
+            ).fetchone()
+        return None if r is None else Pending(r[0], r[1], r[2], bytes(r[3]), r[4])
+
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
     def wait_empty(self, timeout_s: float) -> bool:
-        """Block until every message is acknowledged (True) or the timeout passes (False)."""
+        """Block until every message is handled (True) or the timeout passes (False); rows
+        removed by another process on the same file count too."""
         deadline = time.monotonic() + timeout_s
         with self._changed:
             while True:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from assistant.errors import MqttError
-from assistant.intents import Understanding
+from assistant.intents import Intent, Understanding
 
 SCHEMA_VERSION = 1
 MAX_ANNOUNCE_CHARS = 1000
@@ -30,15 +31,24 @@ def intent_documents(
     language: str = "",
     run_id: str = "",
     ts: float | None = None,
+    ttl_s: float = 120.0,
+    sensitive_ttl_s: float = 15.0,
+    sensitive: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """One document per intent (documented in homeassistant/README.md); none when nothing was
-    understood as an intent."""
+    understood as an intent. ``ttl``: seconds after ``ts`` when it must no longer run, the short
+    ``sensitive_ttl_s`` when any action calls a ``sensitive`` service."""
     now = time.time() if ts is None else ts
+
+    def ttl(intent: Intent) -> float:
+        return float(sensitive_ttl_s if any(a.service in sensitive for a in intent.actions) else ttl_s)
+
     return [
         {
             "v": SCHEMA_VERSION,
             "id": new_id(),
             "ts": round(now, 3),
+            "ttl": ttl(intent),
             "node": node,
             "area": area,
             "text": understanding.text,

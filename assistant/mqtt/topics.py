@@ -62,6 +62,18 @@ class Topics:
         return f"{self.root}/intent"
 
     @property
+    def notice(self) -> str:
+        """Signed JSON ``{"id", "status": "expired", "reason", "intent", "text", "ts"}``: an intent
+        Hearth dropped because it outlived its time to live."""
+        return f"{self.root}/notice"
+
+    @property
+    def result(self) -> str:
+        """Signed JSON from Home Assistant's ``hearth`` integration: the outcome of one intent
+        (``{"id", "status": "executed"|"refused"|"failed", "reason", "detail", "intent_sig"}``)."""
+        return f"{self.root}/result"
+
+    @property
     def state(self) -> str:
         """Retained JSON: pipeline state, last transcript, last intent, last latency."""
         return f"{self.root}/state"
@@ -119,6 +131,7 @@ class Topics:
         """Every topic the bridge listens on."""
         return (
             self.mute_set, self.announce, self.cancel, self.command, self.inventory, self.ha_status,
+            self.result,
         )
 
     def retained_state_topics(self) -> tuple[str, ...]:

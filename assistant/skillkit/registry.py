@@ -116,7 +116,7 @@ class SkillRegistry:
             return SkillResult(reply=ctx.say("Sorry, I can't do that.", "抱歉，我做不到。"),
                                error={"code": "unknown_skill", "message": msg})
         try:
-            return s(ctx, **call.args)
+            result = s(ctx, **call.args)
         except NeedsChoice as e:
             return SkillResult(reply=e.message, expects_reply=True, choices=e.choices,
                                error={"code": e.code, "message": e.message})
@@ -126,6 +126,31 @@ class SkillRegistry:
         except Exception as e:
             log.exception("skill %s failed", call.name)
             return SkillResult(reply=_apology(ctx), error={"code": "skill_failed", "message": str(e)})
+        undeclared = sorted(undeclared_services(s, result))
+        if undeclared:
+            msg = (f"skill {s.name} asked for {', '.join(undeclared)}, which it does not declare in "
+                   f"@skill(services=...); declared: {', '.join(sorted(s.services)) or 'none'}")
+            log.error("%s; nothing was done", msg)
+            return SkillResult(reply=ctx.say("Sorry, I can't do that.", "抱歉，我做不到。"),
+                               error={"code": "undeclared_service", "message": msg})
+        return result
+
+    def services(self) -> frozenset[str]:
+        """Every Home Assistant service an enabled skill may call: Home Assistant's allow-list."""
+        return frozenset(svc for s in self for svc in s.services)
+
+    def sensitive(self) -> frozenset[str]:
+        """The declared services that need a confirmation and a short time to live."""
+        return frozenset(svc for s in self for svc in s.sensitive)
+
+    def device_intents(self) -> list[str]:
+        """Skills that act on the home (they declare at least one service)."""
+        return [s.name for s in self if s.services]
+
+
+def undeclared_services(s: Skill, result: SkillResult) -> set[str]:
+    """Services in a result's intents (and its undo) that ``s`` did not declare."""
+    return {a.service for i in (*result.intents, *result.undo) for a in i.actions} - s.services
 
 
 _INTERNAL = {"bad_argument", "missing_argument"}
