@@ -35,10 +35,13 @@ EXTRA_PINS = ("josepy<2",)
 INTEGRATIONS = (
     "mqtt", "template", "input_boolean", "input_text", "input_number", "counter", "automation",
     "script", "api", "http", "onboarding", "auth", "person", "text", "button", "switch", "sensor",
-    "event", "light", "device_automation",
+    "event", "light", "device_automation", "lock", "scene",
 )
 """Integrations the test config loads (HA's always-on defaults are added at install time)."""
 CLIENT_ID = "http://127.0.0.1/"
+SECRET = "hearth-test-secret-0123456789abcdef"
+"""The secret shared by Hearth (``[mqtt] secret_file``) and the hearth integration (secrets.yaml)."""
+INTEGRATION = REPO / "homeassistant" / "custom_components" / "hearth"
 
 
 def _pip(python: Path, *args: str) -> None:
@@ -120,6 +123,11 @@ homeassistant:
   customize:
     light.kitchen:
       hearth_aliases: ["cooking light"]
+    input_boolean.safe_power:
+      hearth_exclude: true
+hearth:
+  secret: !secret hearth_secret
+  allowed_scripts: [script.hearth_allowed]
 http:
   server_host: 127.0.0.1
   server_port: {port}
@@ -134,10 +142,75 @@ input_boolean:
     name: Kitchen power
   porch_light:
     name: Porch light
+  front_door_locked:
+    name: Front door bolt
+    initial: true
+  safe_power:
+    name: Safe power
+  flip:
+    name: Flip
 counter:
   hearth_test:
     initial: 0
     step: 1
+  hearth_executed:
+    initial: 0
+    step: 1
+  hearth_script_runs:
+    initial: 0
+    step: 1
+input_text:
+  hearth_last_result:
+    max: 255
+script:
+  hearth_allowed:
+    sequence:
+      - service: counter.increment
+        target:
+          entity_id: counter.hearth_script_runs
+  hearth_never:
+    sequence:
+      - service: input_boolean.turn_on
+        target:
+          entity_id: input_boolean.safe_power
+scene:
+  - name: Hearth test scene
+    entities:
+      input_boolean.flip: "off"
+automation:
+  - alias: "Test: count executed Hearth intents"
+    mode: queued
+    trigger:
+      - platform: event
+        event_type: hearth_intent
+    action:
+      - service: counter.increment
+        target:
+          entity_id: counter.hearth_executed
+  - alias: "Test: remember the last Hearth result"
+    mode: queued
+    trigger:
+      - platform: event
+        event_type: hearth_result
+    action:
+      - service: input_text.set_value
+        target:
+          entity_id: input_text.hearth_last_result
+        data:
+          value: >-
+            {{{{ trigger.event.data.id }}}} {{{{ trigger.event.data.status }}}} {{{{ trigger.event.data.reason }}}}
+lock:
+  - platform: template
+    name: Front door
+    value_template: "{{{{ is_state('input_boolean.front_door_locked', 'on') }}}}"
+    lock:
+      service: input_boolean.turn_on
+      target:
+        entity_id: input_boolean.front_door_locked
+    unlock:
+      service: input_boolean.turn_off
+      target:
+        entity_id: input_boolean.front_door_locked
 input_number:
   hearth_test_last:
     min: 0
@@ -212,8 +285,9 @@ class HomeAssistant:
         return "\n".join(log.read_text(errors="replace").splitlines()[-n:])
 
     def log_text(self) -> str:
-        log = self.config_dir / "home-assistant.log"
-        return log.read_text(errors="replace") if log.exists() else ""
+        """The log of this run and of the run before a restart (HA renames it to ``.1``)."""
+        logs = [self.config_dir / "home-assistant.log.1", self.config_dir / "home-assistant.log"]
+        return "".join(p.read_text(errors="replace") for p in logs if p.exists())
 
     def write_config(self, packages: dict[str, Path]) -> None:
         cfg = self.config_dir
@@ -222,6 +296,12 @@ class HomeAssistant:
         (cfg / "configuration.yaml").write_text(TEST_CONFIG.format(port=self.port))
         for name, src in packages.items():
             shutil.copy(src, cfg / "packages" / f"{name}.yaml")
+        # The hearth integration, installed the way HACS installs one; its secret in secrets.yaml.
+        shutil.copytree(INTEGRATION, cfg / "custom_components" / "hearth", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        (cfg / "secrets.yaml").write_text(f"hearth_secret: {SECRET}\n")
+        self.secret_file.write_text(SECRET + "\n")
+        self.secret_file.chmod(0o600)
         entry = {
             "entry_id": "hearthtestmqttentry0000000000001",
             "version": 1,
@@ -240,8 +320,18 @@ class HomeAssistant:
             _storage("core.config_entries", {"entries": [entry]})
         )
 
-    def start(self, hass_exe: Path, timeout_s: float = 120.0) -> None:
-        log = open(self.config_dir / "stdout.log", "wb")  # noqa: SIM115 - lives as long as HA
+    @property
+    def secret_file(self) -> Path:
+        """Hearth's copy of the shared secret (``[mqtt] secret_file``)."""
+        return self.config_dir.parent / "hearth_secret.txt"
+
+    def restart(self, hass_exe: Path | None = None) -> None:
+        """Stop and start the same HA (same config and storage, same token)."""
+        self.stop()
+        self.start(hass_exe or ensure_installed(), onboard=False)
+
+    def start(self, hass_exe: Path, timeout_s: float = 120.0, *, onboard: bool = True) -> None:
+        log = open(self.config_dir / "stdout.log", "ab")  # noqa: SIM115 - lives as long as HA
         self.proc = subprocess.Popen(
             [str(hass_exe), "-c", str(self.config_dir), "--skip-pip", "--log-no-color"],
             stdout=log,
@@ -259,7 +349,8 @@ class HomeAssistant:
             time.sleep(0.3)
         else:
             raise RuntimeError(f"Home Assistant did not answer within {timeout_s}s\n{self.log_tail()}")
-        self._onboard()
+        if onboard:
+            self._onboard()
         self.wait_for(
             lambda: self.api("GET", "config").get("state") == "RUNNING", 60, "state RUNNING"
         )

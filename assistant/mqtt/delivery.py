@@ -111,12 +111,17 @@ class Delivery:
         if str(doc.get("intent_sig", "")) != str(intent.get(signing.SIG, "")):
             log.info("result for %s is about another copy of it (%s); still waiting", doc["id"], doc.get("reason"))
             return
-        self.outbox.remove(pending.seq)
+        self._report(Outcome(doc["id"], str(doc.get("status", "")), str(doc.get("reason", "")), intent,
+                             str(doc.get("detail", "")), sent=True))
+        self.outbox.remove(pending.seq)  # after the report: whoever waits for an empty outbox has heard it
         self._sent.discard(doc["id"])
         self._wake.set()
-        status = str(doc.get("status", ""))
-        self._on_outcome(Outcome(doc["id"], status, str(doc.get("reason", "")), intent,
-                                 str(doc.get("detail", "")), sent=True))
+
+    def _report(self, outcome: Outcome) -> None:
+        try:
+            self._on_outcome(outcome)
+        except Exception:
+            log.exception("reporting the outcome of intent %s failed", outcome.id)
 
     # -- the loop ---------------------------------------------------------------------
     def _loop(self) -> None:
@@ -141,11 +146,10 @@ class Delivery:
         now = time.time()
         deadline = _deadline(doc, head)
         if now >= deadline:
-            self.outbox.remove(head.seq)
             sent = head.msg_id in self._sent
+            self._report(Outcome(head.msg_id, "expired", "not_confirmed" if sent else "not_delivered", doc, sent=sent))
+            self.outbox.remove(head.seq)
             self._sent.discard(head.msg_id)
-            self._on_outcome(Outcome(head.msg_id, "expired", "not_confirmed" if sent else "not_delivered",
-                                     doc, sent=sent))
             return 0.0
         if not self._connected:
             return min(1.0, deadline - now)

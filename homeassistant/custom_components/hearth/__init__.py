@@ -43,7 +43,7 @@ INVENTORY_DOMAINS = frozenset({
     "light", "switch", "fan", "cover", "climate", "media_player", "lock", "vacuum", "todo",
     "input_boolean", "input_number", "input_select", "input_button", "counter", "scene", "script",
     "humidifier", "valve", "water_heater", "button", "sensor", "binary_sensor", "weather",
-    "alarm_control_panel", "timer", "automation",
+    "alarm_control_panel", "timer",
 })
 """The domains the package publishes to Hearth; an entity outside them is not in Hearth's home."""
 
