@@ -7,7 +7,7 @@ import pytest
 from assistant.brain import grammar
 from assistant.home import inventory
 from assistant.skillkit.spec import ToolCall
-from assistant.train.tools import CATALOGUE, training_tools
+from assistant.train.tools import training_tools
 from tests.llama_support import accepts, parses
 
 HOME = inventory.parse({
@@ -66,7 +66,7 @@ def test_grammar_rejects_invalid_lines(gbnf: str, line: str) -> None:
 
 def test_grammar_follows_the_inventory() -> None:
     other = inventory.parse({"entities": [{"entity_id": "fan.loft", "name": "Loft Fan"}]})
-    g = grammar.build(CATALOGUE, other)
+    g = grammar.build(training_tools(), other)
     assert accepts(g, ' HassTurnOn {"name":"Loft Fan"}\n')
     assert not accepts(g, ' HassTurnOn {"name":"Kitchen Light"}\n')
     assert accepts(g, " none\n") and accepts(g, " ask Which one?\n")

@@ -1,5 +1,6 @@
 """Hearth with a real Home Assistant 2024.3.3 and a real mosquitto: discovery, the hearth.yaml
-package (inventory out, actions in, duplicates dropped), announcements, a broker outage.
+package (inventory out), the hearth integration (signed actions in, duplicates dropped, outcomes
+back), announcements, a broker outage.
 
 One HA instance for the module. HA is installed into .venv-ha on first use; a failed install is a
 failure, never a skip (CI runs these).
@@ -44,7 +45,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, ha_stack: HaStack) -> Iterator
     TIMINGS["ha_install_and_start_s"] = ha_stack.start_s
     TIMINGS["ha_listening_s"] = ha_stack.wait_listening()
     cfg = Config().replace("general", node_id=NODE, area="kitchen", data_dir=str(root / "data"))
-    cfg = cfg.replace("mqtt", enabled=True, port=broker.port)
+    cfg = cfg.replace("mqtt", enabled=True, port=broker.port, secret_file=str(ha.secret_file))
     bus = EventBus()
     holder: dict[str, Env] = {}
     bridge = MqttBridge(
@@ -114,25 +115,30 @@ def test_an_intent_changes_a_real_entity_and_the_inventory_follows(env: Env) -> 
         "inventory showing the light on",
     )
     TIMINGS["state_to_inventory_s"] = time.monotonic() - t0
-    # A domain outside the allow-list is refused; an intent re-sent with the same id runs once.
+    # A service outside the allow-list is refused, logged and reported back to Hearth.
     env.bus.publish(understood("unlock", "HassTurnOff", Action("homeassistant.turn_off", "light.kitchen")))
-    time.sleep(2)
+    assert env.bridge.flush(15)
     assert env.ha.state("light.kitchen")["state"] == "on"
-    assert "refused homeassistant.turn_off" in env.ha.log_text()
+    assert "refused: service_not_allowed [homeassistant.turn_off on light.kitchen]" in env.ha.log_text()
+    assert env.bridge.outcomes["refused"] == 1
 
 
-def test_duplicate_ids_are_dropped_by_the_package(env: Env) -> None:
-    rec = Recorder(env.broker.port, [f"hearth/{NODE}/intent"])
+def test_duplicate_ids_are_dropped_by_the_integration(env: Env) -> None:
+    rec = Recorder(env.broker.port, [f"hearth/{NODE}/intent", f"hearth/{NODE}/result"])
     try:
-        before = float(env.ha.state("counter.hearth_test")["state"])
-        count = Intent("HassTurnOn", {}, (Action("counter.increment", "counter.hearth_test"),))
-        ids = env.bridge.publish_intents(Understanding(text="count", reply="", intents=(count,)))
+        before = float(env.ha.state("counter.hearth_executed")["state"])
+        flip = env.ha.state("input_boolean.flip")["state"]
+        toggle = Intent("HassToggle", {}, (Action("input_boolean.toggle", "input_boolean.flip"),))
+        ids = env.bridge.publish_intents(Understanding(text="flip", reply="", intents=(toggle,)))
         original = rec.wait(f"hearth/{NODE}/intent")[0].payload
         for _ in range(3):
-            rec.publish(f"hearth/{NODE}/intent", original)  # the same id again, as after a lost PUBACK
-        env.ha.wait_for(lambda: ids[0] in env.ha.state("input_text.hearth_recent_ids")["state"], 10, "id seen")
-        time.sleep(2)
-        assert float(env.ha.state("counter.hearth_test")["state"]) == before + 1
+            rec.publish(f"hearth/{NODE}/intent", original)  # the same id again, as after a lost result
+        results = rec.wait(f"hearth/{NODE}/result", 4, pred=lambda m: m.json()["id"] == ids[0])
+        assert [m.json()["duplicate"] for m in results] == [False, True, True, True]
+        assert {m.json()["status"] for m in results} == {"executed"}
+        time.sleep(1)
+        assert float(env.ha.state("counter.hearth_executed")["state"]) == before + 1
+        assert env.ha.state("input_boolean.flip")["state"] == {"on": "off", "off": "on"}[flip]  # toggled once
     finally:
         rec.close()
 
@@ -148,26 +154,34 @@ def test_announce_and_mute_from_home_assistant(env: Env) -> None:
 
 
 def test_broker_outage_during_a_burst_every_intent_reaches_ha_once_in_order(env: Env) -> None:
-    start = float(env.ha.state("counter.hearth_test")["state"])
+    start = float(env.ha.state("counter.hearth_executed")["state"])
+    flip = env.ha.state("input_boolean.flip")["state"]
     n = 12
+    ids: list[str] = []
 
-    def intent(i: int) -> Understood:
-        return Understood(understanding=Understanding(text=f"count {i}", reply="", intents=(Intent(
-            "HassTurnOn", {}, (Action("counter.increment", "counter.hearth_test"),
-                               Action("input_number.set_value", "input_number.hearth_test_last", {"value": i}))),)))
+    def intent(i: int) -> Understanding:
+        return Understanding(text=f"flip {i}", reply="", intents=(Intent(
+            "HassToggle", {"n": i}, (Action("input_boolean.toggle", "input_boolean.flip"),)),))
 
     t0 = time.monotonic()
     for i in range(1, n + 1):
-        env.bus.publish(intent(i))
+        ids += env.bridge.publish_intents(intent(i))
         if i == 4:
             env.broker.stop()
     time.sleep(1)
     env.broker.start()
-    def done() -> Any:
-        return float(env.ha.state("counter.hearth_test")["state"]) >= start + n
-    env.ha.wait_for(done, 90, "every intent after the outage")
-    TIMINGS["outage_recovery_s"] = time.monotonic() - t0
-    time.sleep(2)
-    assert float(env.ha.state("counter.hearth_test")["state"]) == start + n  # exactly once
-    assert float(env.ha.state("input_number.hearth_test_last")["state"]) == n  # the last one ran last
-    assert env.bridge.flush(5)
+    t1 = time.monotonic()
+    rec = Recorder(env.broker.port, [f"hearth/{NODE}/result"])
+    try:
+        assert env.bridge.flush(150), f"{env.bridge.outbox.count()} intents never confirmed"
+        TIMINGS["outage_recovery_s"] = time.monotonic() - t0
+        TIMINGS["broker_back_to_all_executed_s"] = time.monotonic() - t1
+        env.ha.wait_for(lambda: float(env.ha.state("counter.hearth_executed")["state"]) >= start + n, 10, "count")
+        time.sleep(1)
+        assert float(env.ha.state("counter.hearth_executed")["state"]) == start + n  # exactly once
+        assert env.ha.state("input_boolean.flip")["state"] == flip  # an even number of toggles
+        seen = [m.json() for m in rec.on(f"hearth/{NODE}/result") if m.json()["id"] in ids]
+        order = [d["id"] for d in seen if not d["duplicate"]]
+        assert order == [i for i in ids if i in order]  # what ran after the outage ran in order
+    finally:
+        rec.close()

@@ -20,16 +20,11 @@ from assistant.skillkit.spec import ToolCall, ToolSpec
 log = logging.getLogger(__name__)
 
 NAME_DOMAINS: dict[str, tuple[str, ...] | None] = {
-    "HassTurnOn": None, "HassTurnOff": None, "HassToggle": None, "HassGetState": None,
-    "HassLightSet": ("light",), "HassClimateSetTemperature": ("climate",),
-    "HassClimateGetTemperature": ("climate", "sensor"), "HassSetPosition": ("cover",),
-    "HassMediaPause": ("media_player",), "HassMediaUnpause": ("media_player",),
-    "HassMediaNext": ("media_player",), "HassMediaPrevious": ("media_player",),
-    "HassSetVolume": ("media_player",), "HassGetWeather": ("weather",),
-    "HassListAddItem": ("todo",), "HassListCompleteItem": ("todo",),
-    "HassVacuumStart": ("vacuum",), "HassVacuumReturnToBase": ("vacuum",),
+    "HassGetState": None, "HassClimateGetTemperature": ("climate", "sensor"), "HassGetWeather": ("weather",),
 }
-"""Tools whose ``name`` argument is a device; the value limits it to these domains (None: any)."""
+"""Tools that only read (they declare no services) whose ``name`` argument is a device of these
+domains (None: any). A tool that acts names its domains itself (``ToolSpec.domains``, from the
+skill's declared services)."""
 DOMAINS = ("light", "switch", "fan", "cover", "media_player", "lock", "vacuum", "climate", "sensor",
            "binary_sensor", "alarm_control_panel")
 DEVICE_CLASSES = ("blind", "curtain", "shade", "shutter", "window", "door", "garage", "gate", "awning",
@@ -78,7 +73,9 @@ class Vocabulary:
         keys = self.by_domain if domains is None else [d for d in domains if d in self.by_domain]
         return _usable(n for d in keys for n in self.by_domain[d])
 
-    def allowed(self, tool: str, prop: str, schema: dict[str, Any]) -> list[str] | None:
+    def allowed(
+        self, tool: str, prop: str, schema: dict[str, Any], domains: tuple[str, ...] = ()
+    ) -> list[str] | None:
         """Closed set of string values for a property, or None when any short string goes."""
         if "enum" in schema:
             return [str(v) for v in schema["enum"]]
@@ -92,6 +89,8 @@ class Vocabulary:
             return self.device_classes
         if prop == "state":
             return list(STATES)
+        if prop == "name" and domains:
+            return self.entities(domains)
         if prop == "name" and tool in NAME_DOMAINS:
             return self.entities(NAME_DOMAINS[tool])
         return None
@@ -112,11 +111,12 @@ class _Builder:
         self.rules[name] = body
         return name
 
-    def value(self, tool_i: int, tool: str, prop: str, schema: dict[str, Any]) -> str | None:
+    def value(self, tool_i: int, tool: str, prop: str, schema: dict[str, Any],
+              domains: tuple[str, ...] = ()) -> str | None:
         alts: list[str] = []
         for t in _types(schema):
             if t == "string":
-                closed = self.vocab.allowed(tool, prop, schema)
+                closed = self.vocab.allowed(tool, prop, schema, domains)
                 if closed is None:
                     alts.append("str")
                 elif closed:
@@ -137,7 +137,7 @@ class _Builder:
         required = set(params.get("required", []))
         kvs: list[tuple[str, bool]] = []
         for prop, schema in params.get("properties", {}).items():
-            val = self.value(i, spec.name, prop, schema if isinstance(schema, dict) else {})
+            val = self.value(i, spec.name, prop, schema if isinstance(schema, dict) else {}, spec.domains)
             if val is None:
                 if prop in required:
                     return None  # a required argument nothing in this home can fill
@@ -200,7 +200,7 @@ def validate(call: ToolCall, tools: Sequence[ToolSpec], inventory: Inventory) ->
         if isinstance(value, str):
             if "string" not in types:
                 return f"{key} must be a number"
-            closed = vocab.allowed(call.name, key, schema)
+            closed = vocab.allowed(call.name, key, schema, spec.domains)
             if closed is not None and value not in closed:
                 return f"{key} {value!r} is not in this home"
         elif not {"integer", "number"} & set(types):

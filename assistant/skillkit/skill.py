@@ -126,8 +126,9 @@ def skill(
         desc = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
         if not desc:
             raise TypeError(f"skill {func.__name__} needs a docstring (it becomes the tool description)")
-        spec = ToolSpec(name or func.__name__, desc, schema.object_schema(params))
         _check_services(func.__name__, services, sensitive)
+        domains = tuple(sorted({s.split(".", 1)[0] for s in services}))
+        spec = ToolSpec(name or func.__name__, desc, schema.object_schema(params), domains)
         return Skill(spec, tuple(params), func, ctx_name, needs_confirmation,
                      frozenset(services), frozenset(sensitive))
 

@@ -14,6 +14,9 @@ class ToolSpec:
     description: str
     parameters: dict[str, Any]
     """JSON schema of the arguments: ``{"type": "object", "properties": {...}, "required": [...]}``."""
+    domains: tuple[str, ...] = ()
+    """Home Assistant domains the tool acts on, from the skill's declared services; its ``name``
+    argument is then a device of one of these (the grammar's and validator's closed set)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "parameters": self.parameters}
