@@ -300,3 +300,17 @@ def test_grammar_and_training_follow_the_declared_services() -> None:
         s = reg.get(tool)
         if s is not None and s.services and kind in KIND_DOMAINS:
             assert set(KIND_DOMAINS[kind]) <= set(s.spec.domains), (kind, tool)
+
+
+def test_doctor_says_whether_home_assistant_will_accept_intents(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.commands import doctor
+
+    monkeypatch.delenv("HEARTH_SECRET", raising=False)
+    on = Config().replace("mqtt", enabled=True)
+    name, ok, message, fix = doctor._ha_secret(on)
+    assert not ok and "refuse every intent" in message and "HEARTH_SECRET" in fix
+    f = tmp_path / "s"
+    f.write_text(SECRET)
+    assert doctor._ha_secret(on.replace("mqtt", secret_file=str(f)))[1]
+    assert doctor._ha_secret(Config())[1]  # no MQTT, nothing to sign

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from assistant import modelstore
 from assistant.config import Config, default_config_path
+from assistant.errors import ConfigError
 
 Check = tuple[str, bool, str, str]
 """(what, ok, verdict, fix)."""
@@ -68,11 +69,28 @@ def _inventory(cfg: Config) -> Check:
 def _broker(cfg: Config) -> Check:
     if not cfg.mqtt.enabled:
         return ("mqtt broker", True, "disabled", "set [mqtt] enabled = true and host/port to talk to Home Assistant")
-    from assistant.mqtt.bridge import probe
+    from assistant.mqtt.client import probe
 
-    ok, message = probe(cfg)
+    ok, message = probe(cfg.mqtt)
     fix = f"check [mqtt] host/port/credentials ({cfg.mqtt.host}:{cfg.mqtt.port})"
     return ("mqtt broker", ok, message, "" if ok else fix)
+
+
+def _ha_secret(cfg: Config) -> Check:
+    """Without the secret shared with Home Assistant's hearth integration, HA refuses every intent."""
+    if not cfg.mqtt.enabled:
+        return ("home assistant secret", True, "not needed ([mqtt] disabled)", "")
+    from assistant.mqtt.signing import load_secret
+
+    fix = (f"put the secret from Home Assistant's secrets.yaml (hearth_secret) in ${cfg.mqtt.secret_env} "
+           "or in a file named by [mqtt] secret_file; see homeassistant/README.md")
+    try:
+        secret = load_secret(cfg.mqtt)
+    except ConfigError as e:
+        return ("home assistant secret", False, e.message, fix)
+    if secret is None:
+        return ("home assistant secret", False, "not set: Home Assistant will refuse every intent", fix)
+    return ("home assistant secret", True, f"set ({len(secret)} characters)", "")
 
 
 def _data_dir(cfg: Config) -> Check:
@@ -90,7 +108,7 @@ def _data_dir(cfg: Config) -> Check:
 def run(args: argparse.Namespace, cfg: Config) -> int:
     checks: list[Check] = [_config(cfg, args.config)]
     steps: list[Callable[[Config], Check | list[Check]]] = [
-        _data_dir, _audio, _models, _llm_runtime, _inventory, _broker,
+        _data_dir, _audio, _models, _llm_runtime, _inventory, _broker, _ha_secret,
     ]
     for step in steps:
         try:
