@@ -3,8 +3,10 @@
 It is installed once into its own virtual environment (``.venv-ha``), pinned by the constraints
 file inside its own wheel plus ``josepy<2``; a stamp makes later runs instant. Each test session
 writes a fresh config dir (broker set through HA's config-entry storage, since HA ignores MQTT
-broker YAML), starts HA on 127.0.0.1 on a free port, onboards an owner user through the REST
-onboarding API to get an access token, and stops it at the end.
+broker YAML; the hearth integration copied into ``custom_components`` as HACS would, its secret in
+``secrets.yaml`` and Hearth's copy in :attr:`HomeAssistant.secret_file`), starts HA on 127.0.0.1 on
+a free port, onboards an owner user through the REST onboarding API to get an access token, and
+stops it at the end.
 """
 
 from __future__ import annotations

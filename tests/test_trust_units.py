@@ -314,3 +314,16 @@ def test_doctor_says_whether_home_assistant_will_accept_intents(tmp_path: Path,
     f.write_text(SECRET)
     assert doctor._ha_secret(on.replace("mqtt", secret_file=str(f)))[1]
     assert doctor._ha_secret(Config())[1]  # no MQTT, nothing to sign
+
+
+def test_what_did_not_happen_is_said_in_the_speakers_language() -> None:
+    from assistant.mqtt import outcomes
+
+    zh = {"text": "打开门锁", "language": "zh", "intent": "HassTurnOff"}
+    en = {"text": "unlock the door", "language": "en"}
+    assert outcomes.spoken(Outcome("a", "executed", "", en)) is None
+    assert outcomes.spoken(Outcome("a", "refused", "excluded", en)) == 'Home Assistant didn\'t allow "unlock the door".'
+    assert outcomes.spoken(Outcome("a", "refused", "excluded", zh)) == "Home Assistant 不允许“打开门锁”。"
+    assert "did not confirm it in time" in str(outcomes.spoken(Outcome("a", "expired", "not_confirmed", en)))
+    assert "没有执行“打开门锁”" in str(outcomes.spoken(Outcome("a", "expired", "not_delivered", zh)))
+    assert outcomes.notice(Outcome("a", "expired", "not_delivered", zh))["intent"] == "HassTurnOff"

@@ -14,7 +14,6 @@ import logging
 import os
 import queue
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -36,7 +35,7 @@ from assistant.events import (
 from assistant.home import inventory as inventory_mod
 from assistant.home.inventory import Inventory
 from assistant.intents import Understanding
-from assistant.mqtt import discovery, payloads, signing
+from assistant.mqtt import discovery, outcomes, payloads, signing
 from assistant.mqtt.client import make_client
 from assistant.mqtt.delivery import RETRY_S, Delivery, Outcome
 from assistant.mqtt.outbox import Outbox
@@ -252,23 +251,19 @@ class MqttBridge:
         """Tell the household what did not happen: spoken, and (for a dropped intent) published
         as a signed notice so Home Assistant can show it."""
         self.outcomes[outcome.status] += 1
+        text = outcome.doc.get("text", "")
         if outcome.status == "executed":
             log.info("Home Assistant executed intent %s", outcome.id)
-            return
-        text = str(outcome.doc.get("text", ""))
-        zh = str(outcome.doc.get("language", "")).startswith("zh")
-        if outcome.status == "expired":
+        elif outcome.status == "expired":
             log.warning("intent %s (%r) dropped after its time to live: %s", outcome.id, text, outcome.reason)
-            notice = {"id": outcome.id, "status": "expired", "reason": outcome.reason,
-                      "intent": outcome.doc.get("intent", ""), "text": text, "ts": round(time.time(), 3)}
+            notice = outcomes.notice(outcome)
             self._publish(self.topics.notice, payloads.encode(signing.sign(notice, self._secret)))
-            say = (f"没有执行“{text}”：Home Assistant 没有及时确认。" if zh else
-                   f'I did not do "{text}": Home Assistant did not confirm it in time.')
         else:
             log.warning("Home Assistant %s intent %s (%r): %s %s", outcome.status, outcome.id, text,
                         outcome.reason, outcome.detail)
-            say = (f"Home Assistant 不允许“{text}”。" if zh else f'Home Assistant didn\'t allow "{text}".')
-        self._announce(say, source="hearth")
+        say = outcomes.spoken(outcome)
+        if say:
+            self._announce(say, source="hearth")
 
     def _announce(self, text: str, source: str) -> None:
         if self._bus is not None:
