@@ -104,6 +104,8 @@ def test_inventory_from_the_package_parses(env: Env) -> None:
 
 
 def test_an_intent_changes_a_real_entity_and_the_inventory_follows(env: Env) -> None:
+    env.ha.call("light.turn_off", entity_id="light.kitchen")  # other modules share this HA
+    env.ha.wait_for(lambda: env.ha.state("light.kitchen")["state"] == "off", 15, "light.kitchen off")
     t0 = time.monotonic()
     env.bus.publish(understood("turn on the kitchen light", "HassTurnOn", Action("light.turn_on", "light.kitchen")))
     env.ha.wait_for(lambda: env.ha.state("light.kitchen")["state"] == "on", 15, "light.kitchen on")

@@ -51,7 +51,7 @@ CONFIG_SCHEMA = vol.Schema(
     {
         DOMAIN: vol.Schema({
             vol.Required("secret"): vol.All(cv.string, vol.Length(min=policy.MIN_SECRET_CHARS)),
-            vol.Optional("allowed_scripts", default=[]): vol.All(cv.ensure_list, [cv.entity_id]),
+            vol.Optional("allowed_scripts", default=[]): vol.All(cv.ensure_list, [cv.entity_domain("script")]),
             vol.Optional("base_topic", default="hearth"): cv.string,
             vol.Optional("clock_skew_s", default=10.0): vol.All(vol.Coerce(float), vol.Range(min=0, max=300)),
             vol.Optional("max_ttl_s", default=600.0): vol.All(vol.Coerce(float), vol.Range(min=1, max=86400)),
