@@ -161,6 +161,9 @@ counter:
   hearth_script_runs:
     initial: 0
     step: 1
+  hearth_expired:
+    initial: 0
+    step: 1
 input_text:
   hearth_last_result:
     max: 255
@@ -201,6 +204,17 @@ automation:
         data:
           value: >-
             {{{{ trigger.event.data.id }}}} {{{{ trigger.event.data.status }}}} {{{{ trigger.event.data.reason }}}}
+  - alias: "Test: count intents Hearth dropped as expired"
+    mode: queued
+    trigger:
+      - platform: event
+        event_type: hearth_result
+        event_data:
+          status: expired
+    action:
+      - service: counter.increment
+        target:
+          entity_id: counter.hearth_expired
 lock:
   - platform: template
     name: Front door

@@ -179,26 +179,35 @@ def test_an_intent_that_outlives_its_limit_is_dropped_and_reported_never_run(
     stack: HaStack, tmp_path: Path, results: Recorder
 ) -> None:
     ha = stack.ha
-    before = state(ha, "input_boolean.flip")
+    ha.call("input_boolean.turn_on", entity_id="input_boolean.front_door_locked")
+    ha.wait_for(lambda: state(ha, "lock.front_door") == "locked", 10, "front door locked")
+    flip = state(ha, "input_boolean.flip")
+    expired = float(state(ha, "counter.hearth_expired"))
     bus = EventBus()
     heard: list[str] = []
     bus.subscribe(lambda e: heard.append(e.text), Announcement)
-    down = bridge_for(stack, tmp_path, bus, port=1, intent_ttl_s=2.0)  # nothing listens on port 1
-    [stale] = down.publish_intents(flips(1)[0])
+    limits = {"sensitive_ttl_s": 1.0, "intent_ttl_s": 120.0}
+    down = bridge_for(stack, tmp_path, bus, port=1, **limits)  # nothing listens on port 1
+    unlock = Understanding(text="unlock the front door", reply="Unlocked.", language="en", intents=(
+        Intent("HassTurnOff", {}, (Action("lock.unlock", "lock.front_door"),)),))
+    [stale] = down.publish_intents(unlock)  # confirmed, then stuck: the broker is unreachable
+    [later] = down.publish_intents(flips(1)[0])
+    assert [json.loads(p.payload)["ttl"] for p in down.outbox.pending()] == [1.0, 120.0]
     down.stop()
-    time.sleep(2.5)  # Hearth is not running while the intent's time runs out
-    bridge = bridge_for(stack, tmp_path, bus, intent_ttl_s=2.0)  # a restart, the broker is there
+    time.sleep(1.5)  # Hearth is not running while the unlock's short time runs out
+    bridge = bridge_for(stack, tmp_path, bus, **limits)  # a restart, the broker is there
     try:
-        assert bridge.flush(10) and bridge.outcomes["expired"] == 1
-        assert any("did not confirm it in time" in h and "flip 0" in h for h in heard), heard
+        assert bridge.flush(15)
+        assert (bridge.outcomes["expired"], bridge.outcomes["executed"]) == (1, 1)
+        assert heard == ['I did not do "unlock the front door": Home Assistant did not confirm it in time.']
         notice = results.wait(f"hearth/{NODE}/notice", pred=lambda m: m.json()["id"] == stale)[-1].json()
         assert signing.verify(notice, SECRET) and notice["status"] == "expired"
-        ha.wait_for(lambda: state(ha, "input_text.hearth_last_result") == f"{stale} expired not_delivered", 10,
-                    "hearth_result event for the dropped intent")
-        assert f"did not deliver intent {stale} in time" in ha.log_text()
-        time.sleep(1)
-        assert state(ha, "input_boolean.flip") == before
-        assert not [m for m in results.on(f"hearth/{NODE}/result") if m.json()["id"] == stale]  # never run
+        ha.wait_for(lambda: float(state(ha, "counter.hearth_expired")) == expired + 1, 10,
+                    "the hearth_result event of the dropped intent")
+        assert f"did not deliver intent {stale} in time (not_delivered)" in ha.log_text()
+        ha.wait_for(lambda: state(ha, "input_boolean.flip") != flip, 10, "the intent after it ran")
+        assert state(ha, "lock.front_door") == "locked"  # the stale unlock never ran
+        assert not [m for m in results.on(f"hearth/{NODE}/result") if m.json()["id"] == stale]
     finally:
         bridge.stop()
 
