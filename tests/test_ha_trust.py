@@ -161,6 +161,25 @@ def test_a_real_hearth_ask_still_switches_a_light(stack: HaStack, tmp_path: Path
     assert signing.verify(got[-1].json(), SECRET)
 
 
+def test_hearth_ask_says_when_home_assistant_refuses(stack: HaStack, tmp_path: Path) -> None:
+    """A home file that lists an entity the household excluded in HA: Hearth acts, HA refuses."""
+    ha = stack.ha
+    home = tmp_path / "home.json"
+    home.write_text(json.dumps({"entities": [
+        {"entity_id": "input_boolean.safe_power", "name": "Safe power", "state": "off"}]}))
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[general]\nnode_id = "{NODE}"\ndata_dir = "{tmp_path / "data"}"\n\n[brain]\nllm = false\n'
+        f'inventory = "{home}"\n\n[mqtt]\nenabled = true\nhost = "127.0.0.1"\nport = {stack.broker.port}\n'
+        f'secret_file = "{ha.secret_file}"\n', encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "assistant.cli", "--config", str(cfg), "ask",
+                        "turn on the safe power"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.splitlines()[-1] == 'Home Assistant didn\'t allow "turn on the safe power".', r.stdout
+    assert state(ha, "input_boolean.safe_power") == "off"
+    assert "refused: excluded [input_boolean.turn_on on input_boolean.safe_power]" in ha.log_text()
+
+
 def bridge_for(stack: HaStack, tmp_path: Path, bus: EventBus, port: int | None = None, **mqtt: Any) -> MqttBridge:
     cfg = Config().replace("general", node_id=NODE, area="hall", data_dir=str(tmp_path / "data"))
     cfg = cfg.replace("mqtt", enabled=True, port=port or stack.broker.port,

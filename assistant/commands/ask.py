@@ -13,7 +13,7 @@ from assistant import app
 from assistant.brain.scoring import Scoreboard
 from assistant.config import Config
 from assistant.errors import HearthError
-from assistant.events import EventBus
+from assistant.events import Announcement, EventBus
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
@@ -26,6 +26,8 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     inventory = app.load_inventory(cfg, args.inventory)
     act = not args.dry_run  # a dry run never connects: it uses the cached home, publishes nothing
     bus = EventBus()
+    later: list[str] = []  # said after the reply, e.g. Home Assistant refusing what was asked
+    bus.subscribe(lambda e: later.append(e.text), Announcement)
     brain = app.build_brain(cfg, inventory=inventory, bus=bus, publish=act)
     close = (
         app.attach_intent_publisher(
@@ -46,6 +48,8 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         print(json.dumps(u.as_dict(), ensure_ascii=False))
     else:
         print(u.reply)
+    for text in later:
+        print(text, file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
