@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from assistant.brain.gate import entity_is_sensitive
 from assistant.home.inventory import Entity
 from assistant.home.words import is_chinese
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult
 from assistant.skillkit.spec import ToolCall
-
-SENSITIVE_DOMAINS = frozenset({"lock", "alarm_control_panel"})
 
 
 def display(e: Entity, ctx: SkillContext) -> str:
@@ -38,9 +37,7 @@ def slots(**kw: Any) -> dict[str, Any]:
 
 def needs_confirmation(e: Entity) -> bool:
     """Locks, alarm panels and garage doors act only after a spoken "yes"."""
-    if e.domain in SENSITIVE_DOMAINS:
-        return True
-    return e.domain == "cover" and e.attributes.get("device_class") in ("garage", "gate")
+    return entity_is_sensitive(e)
 
 
 def confirm_first(

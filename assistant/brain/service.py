@@ -7,8 +7,10 @@ never an exception, so the assistant keeps serving the next request.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Any
 
 from assistant.brain import followup, numbers
 from assistant.brain.fastpath import FastPath
+from assistant.brain.gate import PIN_MASK, Gate, Pending, is_yes
 from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
@@ -23,11 +26,11 @@ from assistant.events import Announcement, EventBus, Understood
 from assistant.home import words
 from assistant.home.inventory import Inventory
 from assistant.home.resolve import Resolver
-from assistant.intents import Understanding
+from assistant.intents import Action, Understanding
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.registry import SkillRegistry
 from assistant.skillkit.skill import SkillResult
-from assistant.skillkit.spec import ToolCall
+from assistant.skillkit.spec import ToolCall, ToolSpec
 from assistant.skillkit.timers import Timer, TimerManager
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,12 @@ NOT_UNDERSTOOD = ("Sorry, I didn't understand that.", "抱歉，我没听懂。"
 CANCELLED = ("Okay, I won't.", "好的，已取消。")
 NOTHING_TO_UNDO = ("There's nothing to undo.", "没有可以撤销的操作。")
 UNDONE = ("Okay, I've put it back.", "好的，已恢复。")
+CONFIRM_UNDO = ("Undoing that would {what}. Are you sure?", "撤销会{what}。确定吗？")
+CONFIRM_ACTION = ("Are you sure you want to {what}?", "确定要{what}吗？")
+SAY_PIN = ("Please say your PIN.", "请说出密码。")
+WRONG_PIN = ("That PIN is not right, so I won't do it.", "密码不对，我不会执行。")
+LOCKED_OUT = ("Too many wrong PINs. Try again in a few minutes.", "密码错误次数过多，请几分钟后再试。")
+NOT_HERE = ("Sorry, that can't be done from this room.", "抱歉，这个房间不能执行这个操作。")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +76,12 @@ class HearthBrain:
         wall_clock: Callable[[], Any] | None = None,
         default_language: str = "en",
         publish: bool = True,
+        gate: Gate | None = None,
     ) -> None:
         self.registry = registry
+        self.gate = gate or Gate(
+            (svc for sk in registry for svc in sk.sensitive), (svc for sk in registry for svc in sk.services)
+        )
         self.fast_path = fast_path
         self.tool_caller = tool_caller
         self.bus = bus
@@ -84,6 +97,7 @@ class HearthBrain:
         self._home = _Home(inventory, Resolver(inventory))
         self._prefetch_lock = threading.Lock()
         self._prefetched: dict[str, tuple[_Home, Future[LlmResult | None]]] = {}
+        self._sentences = [(re.compile(p), sk.name) for sk in registry for p in sk.sentences]
         if fast_path is not None:
             fast_path.set_inventory(inventory)
             fast_path.prepare(self._arg_names())
@@ -103,7 +117,7 @@ class HearthBrain:
     def warm(self) -> None:
         """Prepare the LLM's fixed prompt prefix once, before the first command."""
         if self.tool_caller is not None:
-            self.tool_caller.warm(self.registry.specs(), self.inventory)
+            self.tool_caller.warm(self._llm_tools(), self.inventory)
 
     # -- voice outside a turn ---------------------------------------------------------------
 
@@ -139,14 +153,19 @@ class HearthBrain:
         path = "none"
         confirmed = False
         result: SkillResult | None = None
+        asked: Pending | None = None
+        said = text  # what the events and the audit log see (a PIN never)
 
         if conv.confirm is not None:
             pending = conv.confirm
             self.memory.clear_question(conversation_id)
-            if followup.is_yes(text):
-                call, path, confirmed = pending, "fast", True
-            else:
-                result = SkillResult(reply=CANCELLED[zh])
+            if pending.stage == "pin":
+                said = PIN_MASK
+            result, asked = self._answer(pending, text, zh, area_id, home)
+            confirmed = result is None or bool(result.intents)  # go on, or a confirmed undo
+            if result is None:
+                call = pending.call
+            path = "fast"
         elif conv.choice is not None:
             pending, choices = conv.choice, conv.choices
             self.memory.clear_question(conversation_id)
@@ -154,7 +173,7 @@ class HearthBrain:
             if pick is not None:
                 call, path = ToolCall(pending.name, {**pending.args, "name": pick}), "fast"
 
-        if result is None and call is None and conv.history:
+        if result is None and call is None and conv.history and conv.confirm is None:
             last = conv.history[-1]
             if last.call is not None:
                 fu = followup.parse(text, last.call, last.intents, home.resolver)
@@ -165,7 +184,11 @@ class HearthBrain:
                     call, path = self._fit(fu.call), "fast"
 
         llm_ask: str | None = None
+        llm_raw = ""
         unknown: str | None = None
+        if result is None and call is None:
+            call = self._sentence(text)
+            path = "fast" if call is not None else path
         if result is None and call is None and self.fast_path is not None:
             m = self.fast_path.match(
                 text, language=lang, area=area_id, skills=self._arg_names(),
@@ -181,7 +204,7 @@ class HearthBrain:
             path = "llm"
             try:
                 out = self._ask_llm(text, home, area_id, lang, conv.history)
-                call, llm_ask = out.call, out.ask
+                call, llm_ask, llm_raw = out.call, out.ask, out.raw
                 if call is not None and not grounded(call, text, home.inventory, area_id):
                     log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
                     call = None
@@ -201,6 +224,8 @@ class HearthBrain:
             result = self.registry.invoke(call, ctx)
             if result.error:
                 log.info("skill %s refused %s: %s", call.name, call.args, result.error)
+        if result is not None and asked is None and not confirmed:
+            result, asked = self._guard(result, call, zh, area_id, home)
         if result is None:
             if llm_ask:
                 result = SkillResult(reply=llm_ask, expects_reply=True)
@@ -212,14 +237,60 @@ class HearthBrain:
                 path = "none"
 
         if execute:
-            self._remember(conversation_id, text, call, result)
+            self._remember(conversation_id, text, call, result, asked)
         u = Understanding(
-            text=text, reply=result.reply, intents=result.intents, path=path,
+            text=said, reply=result.reply, intents=result.intents, path=path,
             ms=(time.perf_counter() - t0) * 1000, language=lang, expects_reply=result.expects_reply,
+            llm_raw=llm_raw,
         )
         if execute and self.publish and self.bus is not None:
-            self.bus.publish(Understood(understanding=u, area=area_id or ""))
+            self.bus.publish(Understood(run_id=uuid.uuid4().hex[:12], understanding=u, area=area_id or ""))
         return u
+
+    def expects_secret(self, conversation_id: str = "default") -> bool:
+        """The next utterance is a PIN: transcripts of it must be masked before anyone sees them."""
+        pending = self.memory.get(conversation_id).confirm
+        return pending is not None and pending.stage == "pin"
+
+    # -- the confirmation gate ---------------------------------------------------------------------
+
+    def _answer(self, pending: Pending, text: str, zh: bool, area_id: str | None,
+                home: _Home) -> tuple[SkillResult | None, Pending | None]:
+        """The reply to a waiting sensitive request: go on (None), ask for the PIN, or call it off."""
+        if not self.gate.allowed_here(area_id, home.resolver):
+            return SkillResult(reply=NOT_HERE[zh], error={"code": "not_allowed_here", "message": "sensitive"}), None
+        if pending.stage == "yes":
+            if not is_yes(text):
+                return SkillResult(reply=CANCELLED[zh]), None
+            if self.gate.needs_pin:
+                if self.gate.locked_out():
+                    return SkillResult(reply=LOCKED_OUT[zh], error={"code": "pin_locked", "message": "locked"}), None
+                nxt = Pending(pending.call, pending.intents, stage="pin")
+                return SkillResult(reply=SAY_PIN[zh], expects_reply=True), nxt
+        elif not self.gate.check_pin(text):
+            reply = LOCKED_OUT[zh] if self.gate.locked_out() else WRONG_PIN[zh]
+            return SkillResult(reply=reply, error={"code": "wrong_pin", "message": "wrong PIN"}), None
+        if pending.call is None:  # a confirmed undo
+            return SkillResult(reply=UNDONE[zh], intents=pending.intents), None
+        return None, None
+
+    def _guard(self, result: SkillResult, call: ToolCall | None, zh: bool, area_id: str | None,
+               home: _Home) -> tuple[SkillResult, Pending | None]:
+        """Hold back sensitive intents (or a skill's own "are you sure?") until confirmed."""
+        if result.confirm is not None:
+            if not self.gate.allowed_here(area_id, home.resolver):
+                return SkillResult(reply=NOT_HERE[zh], error={"code": "not_allowed_here", "message": "sensitive"}), None
+            return result, Pending(result.confirm)
+        risky = self.gate.sensitive(result.intents, home.inventory)
+        if not risky:
+            return result, None
+        if not self.gate.allowed_here(area_id, home.resolver):
+            return SkillResult(reply=NOT_HERE[zh], error={"code": "not_allowed_here", "message": "sensitive"}), None
+        what = _describe(risky, home.inventory, zh)
+        undo = call is None  # only an undo produces intents without a call
+        tmpl = (CONFIRM_UNDO if undo else CONFIRM_ACTION)[zh]
+        q = SkillResult(reply=tmpl.format(what=what), expects_reply=True)
+        return q, Pending(None if undo else call, result.intents if undo else ())
 
     # -- the LLM, possibly started early -------------------------------------------------------
 
@@ -248,6 +319,8 @@ class HearthBrain:
         if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
                                                                          home.resolver) is not None:
             return
+        if self._sentence(text) is not None:
+            return
         if self.fast_path is not None and self.fast_path.match(
             text, language=lang, area=area_id, skills=self._arg_names(),
             accept=lambda c: self._resolves(c, area_id),
@@ -261,7 +334,7 @@ class HearthBrain:
             self._prefetched = {key: (home, pending)}  # only the latest guess; home kept so its id stays unique
         try:
             out: LlmResult | None = self.tool_caller.call(
-                text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+                text, tools=self._llm_tools(), inventory=home.inventory, area=area_id, language=lang,
                 history=[Turn(x.text, x.call) for x in conv.history], stop=stop,
             )
             pending.set_result(None if stop is not None and stop() else out)
@@ -282,9 +355,21 @@ class HearthBrain:
             except Exception:
                 log.warning("prefetched LLM call failed; calling again", exc_info=True)
         return self.tool_caller.call(  # type: ignore[union-attr]
-            text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+            text, tools=self._llm_tools(), inventory=home.inventory, area=area_id, language=lang,
             history=[Turn(x.text, x.call) for x in history],
         )
+
+    def _llm_tools(self) -> list[ToolSpec]:
+        return [sk.spec for sk in self.registry if sk.llm]
+
+    def _sentence(self, text: str) -> ToolCall | None:
+        """A skill's own fixed sentence ("forget what I said today"), before the templates."""
+        t = re.sub(r"[\s,.!?。！？，]+$", "", text.strip().casefold().replace("’", "'"))
+        for pat, name in self._sentences:
+            m = pat.fullmatch(t)
+            if m:
+                return self._fit(ToolCall(name, {k: v for k, v in m.groupdict().items() if v is not None}))
+        return None
 
     def _fit(self, call: ToolCall) -> ToolCall:
         """Drop arguments the skill does not take (a follow-up carries the previous target over)."""
@@ -314,9 +399,10 @@ class HearthBrain:
         lang = (language or self.default_language).split("-")[0].lower()
         return lang if lang in ("en", "zh") else "en"
 
-    def _remember(self, cid: str, text: str, call: ToolCall | None, result: SkillResult) -> None:
-        if result.confirm is not None:
-            self.memory.ask(cid, confirm=result.confirm)
+    def _remember(self, cid: str, text: str, call: ToolCall | None, result: SkillResult,
+                  asked: Pending | None) -> None:
+        if asked is not None:
+            self.memory.ask(cid, confirm=asked)
         elif result.choices and call is not None:
             self.memory.ask(cid, choice=call, choices=result.choices)
         if call is not None and result.intents and not result.error:
@@ -327,6 +413,24 @@ class HearthBrain:
         if last is None or not last.undo:
             return SkillResult(reply=NOTHING_TO_UNDO[zh])
         return SkillResult(reply=UNDONE[zh], intents=last.undo)
+
+
+_ZH_VERBS = {"unlock": "解锁", "lock": "锁上", "open_cover": "打开", "close_cover": "关上", "alarm_disarm": "撤防",
+             "alarm_arm_away": "布防", "alarm_arm_home": "布防", "open_valve": "打开", "close_valve": "关闭",
+             "set_cover_position": "调整", "turn_on": "打开", "turn_off": "关闭", "toggle": "切换"}
+
+
+def _describe(actions: list[Action], inventory: Inventory, zh: bool) -> str:
+    """ "unlock the Front Door" / "解锁前门": what the held-back actions would do."""
+    parts = []
+    for a in actions:
+        e = inventory.entity(a.entity_id) if a.entity_id else None
+        who = (next((x for x in e.aliases if words.is_chinese(x)), e.name) if zh else e.name) if e else (
+            a.entity_id or "")
+        svc = a.service.split(".", 1)[1]
+        verb = _ZH_VERBS.get(svc, svc) if zh else svc.replace("_", " ").replace("alarm ", "").replace(" cover", "")
+        parts.append(f"{verb}{who}" if zh else f"{verb} the {who}")
+    return ("、" if zh else ", ").join(dict.fromkeys(parts))
 
 
 def _llm_key(text: str, home: _Home, area_id: str | None, lang: str, history: list[Exchange]) -> str:
