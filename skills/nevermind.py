@@ -15,7 +15,7 @@ def nevermind(ctx: SkillContext) -> SkillResult:
 
 
 _FORGET_EN = (
-    r"(?:please )?(?:forget|delete|erase|clear|remove) (?:what|everything|all) (?:i (?:have )?said|i told you|"
+    r"(?:please )?(?:forget|delete|erase|clear|remove) (?P<scope>what|everything|all) (?:i (?:have )?said|i told you|"
     r"you heard)(?: (?P<period>today|ever))?|(?:please )?(?:forget|delete|erase|clear) (?:my|the) "
     r"(?:history|records?|recordings?|log)(?: (?:from |of |for )?(?P<period2>today|all time))?"
 )
@@ -24,12 +24,15 @@ _FORGET_ZH = (
     r"对话|历史)(?:吧)?|(?:请)?把(?P<period2>今天|所有|全部)?(?:的)?(?:记录|对话记录|历史记录)(?:都)?(?:删除|删掉|清除|清空)(?:吧)?"
 )
 _ALL = {"ever", "all time", "all", "所有", "全部"}
+"""Words for "the whole record" rather than today's."""
 
 
 @skill("HearthForget", sentences=(_FORGET_EN, _FORGET_ZH), llm=False)
-def forget(ctx: SkillContext, period: str | None = None, period2: str | None = None) -> SkillResult:
+def forget(ctx: SkillContext, period: str | None = None, period2: str | None = None,
+           scope: str | None = None) -> SkillResult:
     """Delete the household's record of what was said (today, or all of it), after a "yes"."""
-    everything = (period or period2 or "today") in _ALL
+    when = period or period2
+    everything = when in _ALL or (when is None and scope in ("everything", "all"))
     if not ctx.confirmed:
         return SkillResult(
             reply=ctx.say("Delete the record of everything you've said" + ("" if everything else " today") + "?",
