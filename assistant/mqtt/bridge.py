@@ -311,13 +311,13 @@ class MqttBridge:
 
     def _hold_for_ha(self, limit_s: float) -> None:
         """Keep the outbox until HA's birth message or a live inventory shows it listens, or
-        ``limit_s`` passes. Without presence, a transient ``online`` from ``<node>-<pid>`` asks
+        ``limit_s`` passes. Without presence, a transient ``online`` on ``<node>/hello`` asks
         the package for a live inventory (HA's entities never see that pseudo node)."""
         self._holds += 1
         gen = self._hold_gen = self._holds
         self._later(limit_s, lambda: self._end_hold(gen))
         if not self.presence:
-            self._publish(f"{self.topics.root}-{os.getpid()}/status", ONLINE)
+            self._publish(self.topics.hello, ONLINE)
 
     def _end_hold(self, gen: int) -> None:
         if gen != self._hold_gen or gen == 0:

@@ -67,6 +67,13 @@ class Topics:
         return f"{self.root}/state"
 
     @property
+    def hello(self) -> str:
+        """Non-retained ``online`` from a one-shot command: asks Home Assistant for a live inventory
+        without touching the node's availability; under the node's own root, so the recommended
+        ACL (``pattern write <base>/%u/#``) lets the node's user publish it."""
+        return f"{self.root}/hello"
+
+    @property
     def mute_state(self) -> str:
         """Retained ``ON``/``OFF``: whether the microphone is muted."""
         return f"{self.root}/mute"
