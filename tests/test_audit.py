@@ -225,3 +225,18 @@ def test_dry_run_records_nothing_and_disabled_audit_writes_no_file(tmp_path: Pat
                    f'inventory = "{inventory.bundled_path()}"\n[audit]\nenabled = false\n', encoding="utf-8")
     assert main(["--config", str(cfg), "ask", "turn on the kitchen light"]) == 0
     assert not (tmp_path / "data" / "audit.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_the_llm_answer_is_on_record_and_masked_with_the_real_model(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[general]\ndata_dir = "{tmp_path / "data"}"\n'
+                   f'[brain]\ninventory = "{inventory.bundled_path()}"\n', encoding="utf-8")
+    said = "please add call 13812345678 about the boiler to my notes"
+    assert main(["--config", str(cfg), "ask", said]) == 0
+    capsys.readouterr()
+    recs = AuditStore(tmp_path / "data" / "audit.sqlite").rows()
+    assert len(recs) == 1 and recs[0]["llm_raw"], recs  # no template has this: the LLM answered
+    assert "[phone]" in recs[0]["transcript"]
+    assert b"13812345678" not in (tmp_path / "data" / "audit.sqlite").read_bytes()

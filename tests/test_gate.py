@@ -194,3 +194,43 @@ def test_pin_from_env_or_file_and_bad_pins_are_config_errors(tmp_path: Path, mon
     assert "12ab" not in e.value.message
     with pytest.raises(ConfigError):
         load_pin(SecurityConfig(pin_env="UNSET_HEARTH_PIN"))
+
+
+def test_a_spoken_pin_never_reaches_the_events_of_a_run() -> None:
+    """Through the real pipeline: the PIN turn's transcript is masked before it is published."""
+    import numpy as np
+
+    from assistant.config import Config
+    from assistant.events import Event, Transcribed
+    from assistant.pipeline import Pipeline
+    from assistant.stt.base import Transcript
+    from tests.test_pipeline import WAKE, FakeTts, FakeWake, ListSink, ListSource, frames
+
+    said = {2001: "unlock the front door", 2002: "yes", 2003: "4 7 1 1"}
+
+    class Vad:
+        def speech_prob(self, frame: np.ndarray) -> float:
+            return 0.9 if frame[-1] == WAKE or frame[-1] in said else 0.05
+
+        def reset(self) -> None:
+            pass
+
+    class Stt:
+        def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+            marks = [m for m in said if np.any(audio == m)]
+            return Transcript(said[marks[-1]] if marks else "", "en", len(audio) / 16000, 0.01)
+
+    bus = EventBus()
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    brain = make(g=Gate(pin="4711"), bus=bus)
+    brain.publish = False  # the pipeline publishes Understood with its run id
+    cfg = Config().replace("vad", trailing_silence_s=0.4, min_speech_s=0.16, no_speech_timeout_s=2.0)
+    p = Pipeline(cfg, wake=FakeWake(), vad=Vad(), stt=Stt(), brain=brain, tts=FakeTts(), sink=ListSink(), bus=bus)
+    p.run(ListSource(frames((0, 1), (WAKE, 0.4), (0, 0.2), (2001, 1.2), (0, 1.0), (2002, 0.8), (0, 1.0),
+                            (2003, 1.2), (0, 1.5))))
+    texts = [e.text for e in events if isinstance(e, Transcribed)]
+    assert texts == ["unlock the front door", "yes", gate.PIN_MASK]
+    done = [e.understanding for e in events if isinstance(e, Understood)]
+    assert [(a.service, a.entity_id) for a in done[-1].intents[0].actions] == [("lock.unlock", "lock.front_door")]
+    assert all("4 7 1 1" not in repr(e) for e in events)
