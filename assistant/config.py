@@ -294,6 +294,14 @@ def _check_ranges(obj: Any, section: str) -> None:
             raise ConfigError(f"[{section}] {f.name} = {v} must be between 0 and 1")
         if f.name in _POSITIVE and v <= 0:
             raise ConfigError(f"[{section}] {f.name} = {v} must be greater than 0")
+        if f.name == "mask_patterns":
+            import re
+
+            for i, pat in enumerate(v):
+                try:
+                    re.compile(pat)
+                except re.error as e:
+                    raise ConfigError(f"[{section}] {f.name}[{i}] = {pat!r} is not a regular expression: {e}") from e
 
 
 def from_dict(data: dict[str, Any]) -> Config:

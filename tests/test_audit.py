@@ -240,3 +240,15 @@ def test_the_llm_answer_is_on_record_and_masked_with_the_real_model(tmp_path: Pa
     assert len(recs) == 1 and recs[0]["llm_raw"], recs  # no template has this: the LLM answered
     assert "[phone]" in recs[0]["transcript"]
     assert b"13812345678" not in (tmp_path / "data" / "audit.sqlite").read_bytes()
+
+
+def test_a_bad_mask_pattern_is_a_config_error_that_names_it(tmp_path: Path) -> None:
+    from assistant import config
+
+    p = tmp_path / "c.toml"
+    p.write_text('[audit]\nmask_patterns = ["ok", "(x"]\nretention_days = 7\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[audit\] mask_patterns\[1\]"):
+        config.load(p)
+    p.write_text("[audit]\nretention_days = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="retention_days"):
+        config.load(p)
