@@ -105,6 +105,20 @@ def test_retention_runs_at_start_and_periodically(tmp_path: Path) -> None:
     assert [r["transcript"] for r in store.rows()] == ["hello"]
 
 
+def test_retention_runs_while_nobody_speaks(tmp_path: Path) -> None:
+    store = AuditStore(tmp_path / "a.sqlite", retention_days=1)
+    detach = AuditRecorder(store, MASK, node="n").attach(EventBus(), every_s=0.1)
+    try:
+        store.record(row(time.time() - 2 * DAY_S, "aged while idle"))
+        store.record(row(time.time(), "fresh"))
+        deadline = time.monotonic() + 5
+        while store.count() > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [r["transcript"] for r in store.rows()] == ["fresh"]
+    finally:
+        detach()
+
+
 def test_recorder_writes_a_masked_turn_and_hears_the_outcome_and_latency(tmp_path: Path) -> None:
     store = AuditStore(tmp_path / "a.sqlite")
     bus = EventBus()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import wave
 from collections.abc import Callable
@@ -50,9 +51,22 @@ class AuditRecorder:
         return cls(AuditStore.from_config(cfg), Masker.build(cfg.audit.mask_patterns),
                    node=cfg.general.node_id, keep_audio=cfg.audit.keep_audio)
 
-    def attach(self, bus: EventBus) -> Callable[[], None]:
+    def attach(self, bus: EventBus, *, every_s: float = RETENTION_EVERY_S) -> Callable[[], None]:
+        """Subscribe, and enforce retention every ``every_s`` even when nobody speaks."""
         unsub = bus.subscribe(self.on_event)
-        return unsub
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every_s):
+                self._retention()
+
+        threading.Thread(target=loop, name="audit-retention", daemon=True).start()
+
+        def detach() -> None:
+            stop.set()
+            unsub()
+
+        return detach
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Understood):
