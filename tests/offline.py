@@ -99,7 +99,9 @@ class Offline:
 
     def cmd(self, argv: Sequence[str]) -> list[str]:
         """``argv`` inside a new network namespace with only loopback up."""
-        return [unshare_exe(), "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "offline", *argv]
+        # As root (CI) a plain network namespace; otherwise inside a user namespace of one's own.
+        flags = "-n" if os.geteuid() == 0 else "-rn"
+        return [unshare_exe(), flags, "--", "sh", "-c", 'ip link set lo up && exec "$@"', "offline", *argv]
 
     def run(self, argv: Sequence[str], *, timeout: float, extra_env: dict[str, str] | None = None,
             stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:

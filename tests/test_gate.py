@@ -153,6 +153,7 @@ def test_pin_is_asked_after_yes_and_never_shown(caplog: pytest.LogCaptureFixture
     b.understand("解锁前门", conversation_id="p")
     b.understand("是的", conversation_id="p")
     assert acts(b.understand("四七幺幺", conversation_id="p"))
+    assert all("4711" not in spoken_digits(x.text) for c in b.memory._convs.values() for x in c.history)
     texts = [e.understanding.text for e in seen]
     assert gate.PIN_MASK in texts and not any("4711" in spoken_digits(t) or "471" in t for t in texts)
     assert "4711" not in caplog.text and "4 7 1" not in caplog.text and "seven one" not in caplog.text

@@ -237,7 +237,7 @@ class HearthBrain:
                 path = "none"
 
         if execute:
-            self._remember(conversation_id, text, call, result, asked)
+            self._remember(conversation_id, said, call, result, asked)  # a PIN is never kept
         u = Understanding(
             text=said, reply=result.reply, intents=result.intents, path=path,
             ms=(time.perf_counter() - t0) * 1000, language=lang, expects_reply=result.expects_reply,
