@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.brain import followup, numbers
+from assistant.brain.confirm import UNDONE, answer, guard
 from assistant.brain.fastpath import FastPath
-from assistant.brain.gate import PIN_MASK, Gate, Pending, is_yes
+from assistant.brain.gate import PIN_MASK, Gate, Pending
 from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
@@ -26,7 +27,7 @@ from assistant.events import Announcement, EventBus, Understood
 from assistant.home import words
 from assistant.home.inventory import Inventory
 from assistant.home.resolve import Resolver
-from assistant.intents import Action, Understanding
+from assistant.intents import Understanding
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.registry import SkillRegistry
 from assistant.skillkit.skill import SkillResult
@@ -39,15 +40,7 @@ DEVICE_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLigh
 """Intents whose unknown device name is worth saying back ("I don't know a device called X")."""
 OFF_TOPIC = ("Sorry, I can only help with the home.", "抱歉，我只能帮您处理家里的事情。")
 NOT_UNDERSTOOD = ("Sorry, I didn't understand that.", "抱歉，我没听懂。")
-CANCELLED = ("Okay, I won't.", "好的，已取消。")
 NOTHING_TO_UNDO = ("There's nothing to undo.", "没有可以撤销的操作。")
-UNDONE = ("Okay, I've put it back.", "好的，已恢复。")
-CONFIRM_UNDO = ("Undoing that would {what}. Are you sure?", "撤销会{what}。确定吗？")
-CONFIRM_ACTION = ("Are you sure you want to {what}?", "确定要{what}吗？")
-SAY_PIN = ("Please say your PIN.", "请说出密码。")
-WRONG_PIN = ("That PIN is not right, so I won't do it.", "密码不对，我不会执行。")
-LOCKED_OUT = ("Too many wrong PINs. Try again in a few minutes.", "密码错误次数过多，请几分钟后再试。")
-NOT_HERE = ("Sorry, that can't be done from this room.", "抱歉，这个房间不能执行这个操作。")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +154,7 @@ class HearthBrain:
             self.memory.clear_question(conversation_id)
             if pending.stage == "pin":
                 said = PIN_MASK
-            result, asked = self._answer(pending, text, zh, area_id, home)
+            result, asked = answer(self.gate, pending, text, zh, area_id, home.resolver)
             confirmed = result is None or bool(result.intents)  # go on, or a confirmed undo
             if result is None:
                 call = pending.call
@@ -225,7 +218,7 @@ class HearthBrain:
             if result.error:
                 log.info("skill %s refused %s: %s", call.name, call.args, result.error)
         if result is not None and asked is None and not confirmed:
-            result, asked = self._guard(result, call, zh, area_id, home)
+            result, asked = guard(self.gate, result, call, zh, area_id, home.inventory, home.resolver)
         if result is None:
             if llm_ask:
                 result = SkillResult(reply=llm_ask, expects_reply=True)
@@ -251,46 +244,6 @@ class HearthBrain:
         """The next utterance is a PIN: transcripts of it must be masked before anyone sees them."""
         pending = self.memory.get(conversation_id).confirm
         return pending is not None and pending.stage == "pin"
-
-    # -- the confirmation gate ---------------------------------------------------------------------
-
-    def _answer(self, pending: Pending, text: str, zh: bool, area_id: str | None,
-                home: _Home) -> tuple[SkillResult | None, Pending | None]:
-        """The reply to a waiting sensitive request: go on (None), ask for the PIN, or call it off."""
-        if not self.gate.allowed_here(area_id, home.resolver):
-            return SkillResult(reply=NOT_HERE[zh], error={"code": "not_allowed_here", "message": "sensitive"}), None
-        if pending.stage == "yes":
-            if not is_yes(text):
-                return SkillResult(reply=CANCELLED[zh]), None
-            if self.gate.needs_pin:
-                if self.gate.locked_out():
-                    return SkillResult(reply=LOCKED_OUT[zh], error={"code": "pin_locked", "message": "locked"}), None
-                nxt = Pending(pending.call, pending.intents, stage="pin")
-                return SkillResult(reply=SAY_PIN[zh], expects_reply=True), nxt
-        elif not self.gate.check_pin(text):
-            reply = LOCKED_OUT[zh] if self.gate.locked_out() else WRONG_PIN[zh]
-            return SkillResult(reply=reply, error={"code": "wrong_pin", "message": "wrong PIN"}), None
-        if pending.call is None:  # a confirmed undo
-            return SkillResult(reply=UNDONE[zh], intents=pending.intents), None
-        return None, None
-
-    def _guard(self, result: SkillResult, call: ToolCall | None, zh: bool, area_id: str | None,
-               home: _Home) -> tuple[SkillResult, Pending | None]:
-        """Hold back sensitive intents (or a skill's own "are you sure?") until confirmed."""
-        if result.confirm is not None:
-            if not self.gate.allowed_here(area_id, home.resolver):
-                return SkillResult(reply=NOT_HERE[zh], error={"code": "not_allowed_here", "message": "sensitive"}), None
-            return result, Pending(result.confirm)
-        risky = self.gate.sensitive(result.intents, home.inventory)
-        if not risky:
-            return result, None
-        if not self.gate.allowed_here(area_id, home.resolver):
-            return SkillResult(reply=NOT_HERE[zh], error={"code": "not_allowed_here", "message": "sensitive"}), None
-        what = _describe(risky, home.inventory, zh)
-        undo = call is None  # only an undo produces intents without a call
-        tmpl = (CONFIRM_UNDO if undo else CONFIRM_ACTION)[zh]
-        q = SkillResult(reply=tmpl.format(what=what), expects_reply=True)
-        return q, Pending(None if undo else call, result.intents if undo else ())
 
     # -- the LLM, possibly started early -------------------------------------------------------
 
@@ -413,24 +366,6 @@ class HearthBrain:
         if last is None or not last.undo:
             return SkillResult(reply=NOTHING_TO_UNDO[zh])
         return SkillResult(reply=UNDONE[zh], intents=last.undo)
-
-
-_ZH_VERBS = {"unlock": "解锁", "lock": "锁上", "open_cover": "打开", "close_cover": "关上", "alarm_disarm": "撤防",
-             "alarm_arm_away": "布防", "alarm_arm_home": "布防", "open_valve": "打开", "close_valve": "关闭",
-             "set_cover_position": "调整", "turn_on": "打开", "turn_off": "关闭", "toggle": "切换"}
-
-
-def _describe(actions: list[Action], inventory: Inventory, zh: bool) -> str:
-    """ "unlock the Front Door" / "解锁前门": what the held-back actions would do."""
-    parts = []
-    for a in actions:
-        e = inventory.entity(a.entity_id) if a.entity_id else None
-        who = (next((x for x in e.aliases if words.is_chinese(x)), e.name) if zh else e.name) if e else (
-            a.entity_id or "")
-        svc = a.service.split(".", 1)[1]
-        verb = _ZH_VERBS.get(svc, svc) if zh else svc.replace("_", " ").replace("alarm ", "").replace(" cover", "")
-        parts.append(f"{verb}{who}" if zh else f"{verb} the {who}")
-    return ("、" if zh else ", ").join(dict.fromkeys(parts))
 
 
 def _llm_key(text: str, home: _Home, area_id: str | None, lang: str, history: list[Exchange]) -> str:
