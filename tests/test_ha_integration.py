@@ -17,6 +17,7 @@ import pytest
 from assistant.config import Config
 from assistant.events import EventBus, Understood
 from assistant.home.inventory import Inventory
+from assistant.home.inventory import loads as inventory_loads
 from assistant.intents import Action, Intent, Understanding
 from assistant.mqtt.bridge import MqttBridge
 from tests.ha_support import HaStack, HomeAssistant
@@ -171,3 +172,20 @@ def test_broker_outage_during_a_burst_every_intent_reaches_ha_once_in_order(env:
     assert float(env.ha.state("counter.hearth_test")["state"]) == start + n  # exactly once
     assert float(env.ha.state("input_number.hearth_test_last")["state"]) == n  # the last one ran last
     assert env.bridge.flush(5)
+
+
+def test_a_one_shot_hello_gets_a_live_inventory(env: Env) -> None:
+    """`hearth ask` with a backlog says `online` on <node>/hello (the topic the recommended ACL lets a
+    node publish); the package answers with a fresh inventory."""
+    rec = Recorder(env.broker.port, ["hearth/inventory"])
+    try:
+        env.ha.wait_for(lambda: rec.on("hearth/inventory"), 20, "the retained inventory")
+        time.sleep(3.0)  # let any publish already under way pass, then expect silence
+        rec.clear()
+        time.sleep(3.0)
+        assert not rec.on("hearth/inventory"), "the package published without being asked"
+        rec.publish(f"hearth/{NODE}/hello", "online")
+        got = rec.wait("hearth/inventory", 1, 15)
+        assert not got[0].retain and inventory_loads(got[0].payload).entity("light.kitchen") is not None
+    finally:
+        rec.close()
