@@ -81,6 +81,13 @@ def build_brain(
     registry = SkillRegistry.discover(cfg.brain.skills, cfg.brain.disabled_skills)
     fast = FastPath(inv) if cfg.brain.fast_path else None
     caller = tool_caller if tool_caller is not None else _llm(cfg) if cfg.brain.llm else None
+    from assistant.brain.gate import Gate, load_pin
+
+    gate = Gate(
+        (svc for sk in registry for svc in sk.sensitive), (svc for sk in registry for svc in sk.services),
+        areas=cfg.security.sensitive_areas, nodes=cfg.security.sensitive_nodes, node_id=cfg.general.node_id,
+        pin=load_pin(cfg.security),
+    )
     return HearthBrain(
         inv,
         registry,
@@ -90,6 +97,7 @@ def build_brain(
         followup_window_s=cfg.brain.followup_window_s,
         default_language=cfg.general.language,
         publish=publish,
+        gate=gate,
     )
 
 
@@ -254,6 +262,9 @@ def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = 
         sink = open_sink(output_spec, cfg.audio.output_device)
         closers.append(sink.close)
         bus = EventBus()
+        from assistant.audit.recorder import attach_audit
+
+        closers.append(attach_audit(cfg, bus))
         engines = build_engines(cfg, bus=bus)
         pipeline = Pipeline(cfg, wake=engines.wake, vad=engines.vad, stt=engines.stt, brain=engines.brain,
                             tts=engines.tts, sink=sink, bus=bus, area=area)

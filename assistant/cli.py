@@ -71,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write Home Assistant's allow-list from the skills' declarations to PATH "
                         "(default: the integration's allowlist.json in this checkout)")
 
+    s = sub.add_parser("audit", help="the household's record of every turn: list, export (JSONL), purge")
+    s.add_argument("--since", metavar="T", help="only from T: 2026-05-01, 2026-05-01T08:00, today, 2h, 7d")
+    s.add_argument("--json", action="store_true", help="one JSON object per line")
+    a = s.add_subparsers(dest="audit_command", metavar="ACTION")
+    e = a.add_parser("export", help="write every record (or --since T) to FILE as JSON lines")
+    e.add_argument("file", metavar="FILE")
+    e.add_argument("--since", metavar="T", default=argparse.SUPPRESS)
+    e = a.add_parser("purge", help="delete records")
+    g = e.add_mutually_exclusive_group(required=True)
+    g.add_argument("--all", action="store_true", help="every record")
+    g.add_argument("--before", metavar="T", help="records older than T")
+
     s = sub.add_parser("config", help="print or check the configuration")
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--print-default", action="store_true", help="print the documented default config")

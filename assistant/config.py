@@ -177,6 +177,34 @@ class MqttConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SecurityConfig:
+    sensitive_areas: tuple[str, ...] = ()
+    """Rooms (area ids or names) whose speakers may ask for sensitive actions (unlock, disarm, open
+    a garage door); empty = every room. A node with no room cannot ask once this is set."""
+    sensitive_nodes: tuple[str, ...] = ()
+    """Node ids that may ask for sensitive actions; empty = every node."""
+    pin_env: str = ""
+    """Environment variable holding a spoken PIN that sensitive actions require after "yes"."""
+    pin_file: str = ""
+    """File whose first line is that PIN; used when the variable is unset or empty."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    enabled: bool = True
+    """Record every turn in ``<data_dir>/audit.sqlite`` (readable by its owner only)."""
+    path: str = ""
+    """The audit database; empty = ``<data_dir>/audit.sqlite``."""
+    retention_days: int = 30
+    """Records older than this many days are deleted (at start and hourly)."""
+    keep_audio: bool = False
+    """Also keep each command's audio (WAV beside the database); off = audio is never stored."""
+    mask_patterns: tuple[str, ...] = ()
+    """Extra regular expressions whose matches are masked in transcripts, besides the built-in
+    phone, e-mail, ID and card number patterns."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -186,6 +214,8 @@ class Config:
     tts: TtsConfig = field(default_factory=TtsConfig)
     brain: BrainConfig = field(default_factory=BrainConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -261,7 +291,7 @@ def _build(cls: type, data: dict[str, Any], section: str) -> Any:
 _POSITIVE = {
     "preroll_s", "frame_ms", "refractory_s", "trailing_silence_s", "max_command_s",
     "no_speech_timeout_s", "threads", "beam_size", "trigger_level", "n_ctx", "port",
-    "keepalive_s", "length_scale", "max_payload_bytes", "intent_ttl_s", "sensitive_ttl_s",
+    "keepalive_s", "length_scale", "max_payload_bytes", "intent_ttl_s", "sensitive_ttl_s", "retention_days",
 }
 _UNIT = {"threshold"}
 
@@ -273,6 +303,14 @@ def _check_ranges(obj: Any, section: str) -> None:
             raise ConfigError(f"[{section}] {f.name} = {v} must be between 0 and 1")
         if f.name in _POSITIVE and v <= 0:
             raise ConfigError(f"[{section}] {f.name} = {v} must be greater than 0")
+        if f.name == "mask_patterns":
+            import re
+
+            for i, pat in enumerate(v):
+                try:
+                    re.compile(pat)
+                except re.error as e:
+                    raise ConfigError(f"[{section}] {f.name}[{i}] = {pat!r} is not a regular expression: {e}") from e
 
 
 def from_dict(data: dict[str, Any]) -> Config:

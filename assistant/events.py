@@ -123,6 +123,34 @@ class Announcement(Event):
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntentOutcome(Event):
+    """What Home Assistant did with an intent Hearth published: the final word on "done".
+
+    ``run_id`` is the run (or one-shot turn) the intent came from, ``intent_id`` the intent
+    document's ``id``. Whoever learns the outcome (the MQTT bridge, from the package's result
+    topic) publishes this; the audit log and the voice subscribe.
+    """
+
+    intent_id: str = ""
+    status: str
+    """``executed``, ``refused``, ``expired`` (never sent: too old) or ``failed``."""
+    reason: str = ""
+    """Why it was refused or failed, as Home Assistant (or the outbox) said it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandAudio(Event):
+    """The captured command's audio (16 kHz mono), for subscribers that keep it on request
+    (``[audit] keep_audio``); its JSON form carries only the length."""
+
+    samples: Any = field(repr=False)
+    """A 1-D numpy array, float32 in [-1, 1] or int16."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "run_id": self.run_id, "ts": self.ts, "audio_s": len(self.samples) / 16000}
+
+
 E = TypeVar("E", bound=Event)
 
 

@@ -64,6 +64,8 @@ class Understanding:
     language: str = "en"
     expects_reply: bool = False
     """True when the reply asks a question: the pipeline listens again without the wake word."""
+    llm_raw: str = ""
+    """The LLM's raw answer when the LLM path ran (for the audit log); empty otherwise."""
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -22,10 +22,12 @@ from assistant.audio import SAMPLE_RATE
 from assistant.audio.base import AudioSink, AudioSource
 from assistant.audio.buffer import PreRoll
 from assistant.brain.base import Brain
+from assistant.brain.gate import PIN_MASK
 from assistant.config import Config
 from assistant.errors import HearthError
 from assistant.events import (
     Announcement,
+    CommandAudio,
     EventBus,
     RunFailed,
     RunFinished,
@@ -256,6 +258,8 @@ class Pipeline:
         self.bus.publish(
             SpeechEnded(run_id=run.run_id, t_s=self._t_s, audio_s=len(audio) / SAMPLE_RATE, reason=reason)
         )
+        if self.segmenter.started:
+            self.bus.publish(CommandAudio(run_id=run.run_id, samples=audio))
         if not self.segmenter.started:
             self._finish(run)  # nobody spoke after the wake word
             return
@@ -269,8 +273,10 @@ class Pipeline:
             run.timings_ms["stt"] = transcript.seconds * 1000
             run.timings_ms["stt_wait"] = (self.clock() - t0) * 1000
             text = strip_wake_words(transcript.text, self.wake.words)
+            secret = getattr(self.brain, "expects_secret", None)  # a spoken PIN is never shown
+            shown = PIN_MASK if text and secret is not None and secret(self.cfg.general.node_id) else text
             self.bus.publish(
-                Transcribed(run_id=run.run_id, text=text, language=transcript.language,
+                Transcribed(run_id=run.run_id, text=shown, language=transcript.language,
                             audio_s=transcript.audio_s, seconds=transcript.seconds)
             )
             if not text:

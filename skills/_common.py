@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from assistant.brain.gate import SENSITIVE_SERVICES, entity_is_sensitive
 from assistant.home.inventory import Entity
 from assistant.home.words import is_chinese
 from assistant.intents import Action, Intent
@@ -12,12 +13,6 @@ from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult
 from assistant.skillkit.spec import ToolCall
 
-SENSITIVE_SERVICES = frozenset({
-    "lock.unlock", "alarm_control_panel.alarm_disarm", "cover.open_cover", "cover.set_cover_position",
-    "cover.toggle", "valve.open_valve", "valve.set_valve_position",
-})
-"""Services that let someone in or let something out: a skill that may call one declares it
-``sensitive`` (a spoken "yes" first, and a much shorter time to live on the way to Home Assistant)."""
 RESTORE_SERVICES = (
     "light.turn_on", "light.turn_off", "switch.turn_on", "switch.turn_off", "fan.turn_on", "fan.turn_off",
     "media_player.turn_on", "media_player.turn_off", "input_boolean.turn_on", "input_boolean.turn_off",
@@ -25,8 +20,6 @@ RESTORE_SERVICES = (
     "cover.close_cover", "lock.lock", "lock.unlock",
 )
 """Every service :func:`restore` may put into an undo intent."""
-SENSITIVE_DOMAINS = frozenset(s.split(".", 1)[0] for s in SENSITIVE_SERVICES) - {"cover"}
-"""Every entity of these domains needs a "yes"; covers only when they are garage doors or gates."""
 
 
 def declare(*groups: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -58,9 +51,7 @@ def slots(**kw: Any) -> dict[str, Any]:
 
 def needs_confirmation(e: Entity) -> bool:
     """Locks, alarm panels and garage doors act only after a spoken "yes"."""
-    if e.domain in SENSITIVE_DOMAINS:
-        return True
-    return e.domain == "cover" and e.attributes.get("device_class") in ("garage", "gate")
+    return entity_is_sensitive(e)
 
 
 def confirm_first(

@@ -32,24 +32,91 @@ def mosquitto_exe() -> str:
     return exe
 
 
+@dataclass(frozen=True)
+class Tls:
+    """A CA and a server certificate for 127.0.0.1/localhost, made with openssl for one test."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    @classmethod
+    def make(cls, folder: Path) -> Tls:
+        if shutil.which("openssl") is None:
+            raise RuntimeError("openssl is not installed: apt-get install -y openssl (make setup does)")
+        folder.mkdir(parents=True, exist_ok=True)
+        ca, ca_key = folder / "ca.crt", folder / "ca.key"
+        cert, key, csr = folder / "server.crt", folder / "server.key", folder / "server.csr"
+        ext = folder / "san.ext"
+        ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+
+        def ssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+        ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(ca),
+            "-days", "2", "-subj", "/CN=Hearth test CA")
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", "/CN=localhost")
+        ssl("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
+            "-out", str(cert), "-days", "2", "-extfile", str(ext))
+        return cls(ca, cert, key)
+
+
 @dataclass
 class Broker:
-    """One mosquitto process; ``stop()``/``start()`` keep the port and the persistence file."""
+    """One mosquitto process; ``stop()``/``start()`` keep the port and the persistence file.
+
+    With ``tls`` the listener speaks only TLS; with ``users`` (name → password, hashed by
+    ``mosquitto_passwd``) anonymous clients are refused; ``acl`` is an ACL file's text. Denied
+    publishes and subscriptions are logged (``denied()`` reads them)."""
 
     workdir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    tls: Tls | None = None
+    users: dict[str, str] = field(default_factory=dict)
+    acl: str | None = None
 
     @property
     def conf(self) -> Path:
         return self.workdir / "mosquitto.conf"
 
+    @property
+    def log(self) -> Path:
+        return self.workdir / "mosquitto.log"
+
+    def denied(self) -> list[str]:
+        """Lines where the broker refused a publish or subscribe (ACL)."""
+        if not self.log.exists():
+            return []
+        return [ln for ln in self.log.read_text(errors="replace").splitlines() if "Denied" in ln]
+
+    def _security(self) -> str:
+        out = ""
+        if self.tls is not None:
+            out += f"cafile {self.tls.ca}\ncertfile {self.tls.cert}\nkeyfile {self.tls.key}\n"
+        if self.users:
+            pw = self.workdir / "passwd"
+            pw.write_text("")
+            for name, secret in self.users.items():
+                subprocess.run([shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd", "-b", str(pw),
+                                name, secret], check=True, capture_output=True, timeout=30)
+            out += f"password_file {pw}\nallow_anonymous false\n"
+        else:
+            out += "allow_anonymous true\n"
+        if self.acl is not None:
+            acl = self.workdir / "acl"
+            acl.write_text(self.acl)
+            out += f"acl_file {acl}\n"
+        return out
+
     def write_config(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        debug = "log_type debug\n" if self.acl is not None else ""
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "persistence true\n"
+            "user root\n"  # run as root (CI), mosquitto would switch users and lose its own files
+            + self._security() + debug
+            + "persistence true\n"
             f"persistence_location {self.workdir}/\n"
             "autosave_interval 1\n"
             f"log_dest file {self.workdir}/mosquitto.log\n"
@@ -97,7 +164,8 @@ class Received:
 class Recorder:
     """A plain paho client that records every message on some topics (a test's eyes on the broker)."""
 
-    def __init__(self, port: int, topics: list[str], client_id: str = "", clean: bool = True) -> None:
+    def __init__(self, port: int, topics: list[str], client_id: str = "", clean: bool = True, *,
+                 username: str | None = None, password: str | None = None, tls: Tls | None = None) -> None:
         self.messages: list[Received] = []
         self._cond = threading.Condition()
         self._topics = topics
@@ -107,6 +175,10 @@ class Recorder:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(0.1, 1)
+        if username is not None:
+            self.client.username_pw_set(username, password)
+        if tls is not None:
+            self.client.tls_set(ca_certs=str(tls.ca))
         self._subscribed = threading.Event()
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from assistant.bench import format_report
+from tests.offline import Offline
 
 pytestmark = pytest.mark.slow
 
 
-def test_quick_bench_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "bench", "--quick", "--json"],
-                       capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    report = json.loads(r.stdout.strip().splitlines()[-1])
+def test_quick_bench_reports_every_figure(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # Run where nothing but loopback exists, with every connection attempt recorded (tests/offline.py).
+    off = Offline(tmp_path / "guard")
+    r = off.run([sys.executable, "-m", "assistant.cli", "bench", "--quick", "--json"], timeout=900)
+    assert r.returncode == 0, r.stderr.decode()[-3000:]
+    assert off.attempts() == [], off.attempts()
+    report = json.loads(r.stdout.decode().strip().splitlines()[-1])
     with capsys.disabled():  # the figures belong in the CI log
         print("\n" + format_report(report))
     assert report["mode"] == "quick" and report["runs_per_command"] == 1

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from assistant.brain import gate
 from assistant.config import Config, MqttConfig
 from assistant.errors import ConfigError
 from assistant.home.inventory import Entity, Inventory
@@ -68,7 +69,7 @@ def test_every_first_party_skill_declares_what_it_does() -> None:
     assert set(_common.RESTORE_SERVICES) <= reg.get("HassTurnOn").services  # type: ignore[union-attr]
     assert "HassTurnOn" in reg.device_intents() and "HassGetCurrentTime" not in reg.device_intents()
     # Confirmation follows the declaration: a lock, an alarm panel, a valve ask first.
-    assert {"lock", "alarm_control_panel", "valve"} == _common.SENSITIVE_DOMAINS
+    assert {"lock", "alarm_control_panel", "valve"} == gate.SENSITIVE_DOMAINS
 
 
 def test_the_integration_knows_the_same_home_as_the_package() -> None:

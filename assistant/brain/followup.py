@@ -19,11 +19,6 @@ TARGET_ARGS = ("name", "area", "floor", "domain", "device_class")
 STEP_PCT = 20
 """How much "a bit brighter"/"dimmer" changes brightness, percent."""
 
-_YES = {
-    "yes", "yeah", "yep", "yup", "sure", "do it", "go ahead", "confirm", "confirmed", "ok", "okay",
-    "please do", "correct", "affirmative", "yes please", "yes do it", "i'm sure", "i am sure",
-    "是", "是的", "对", "对的", "好", "好的", "确定", "可以", "行", "没错", "确认", "嗯",
-}
 _UNDO = re.compile(
     r"^(?:undo(?: that| it)?|cancel that|revert(?: that| it)?|put it back|take (?:that|it) back|"
     r"go back|change it back|撤销|撤回|取消刚才的(?:操作)?|恢复原样|恢复|改回来)$"
@@ -61,11 +56,6 @@ class FollowUp:
 def _clean(text: str) -> str:
     t = text.strip().casefold().replace("’", "'")
     return re.sub(r"[\s,.!?。！？，]+$", "", re.sub(r"^(?:hey |ok |please )", "", t)).strip()
-
-
-def is_yes(text: str) -> bool:
-    t = _clean(text)
-    return t in _YES or any(t.startswith(y + " ") for y in ("yes", "yeah", "sure", "ok", "okay"))
 
 
 def _targets(call: ToolCall) -> dict[str, Any]:

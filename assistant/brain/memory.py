@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.brain.gate import Pending
 from assistant.intents import Intent
 from assistant.skillkit.spec import ToolCall
 
@@ -26,8 +27,8 @@ class Exchange:
 @dataclass(slots=True)
 class Conversation:
     history: list[Exchange] = field(default_factory=list)
-    confirm: ToolCall | None = None
-    """A call waiting for "yes"."""
+    confirm: Pending | None = None
+    """A sensitive request waiting for "yes" (or for the PIN)."""
     choice: ToolCall | None = None
     """A call waiting for the user to pick one of ``choices`` as its target."""
     choices: tuple[str, ...] = ()
@@ -62,7 +63,7 @@ class Memory:
             conv = self._convs.setdefault(conversation_id, Conversation())
             conv.history = [*conv.history, exchange][-self._keep:]
 
-    def ask(self, conversation_id: str, *, confirm: ToolCall | None = None,
+    def ask(self, conversation_id: str, *, confirm: Pending | None = None,
             choice: ToolCall | None = None, choices: tuple[str, ...] = ()) -> None:
         with self._lock:
             conv = self._convs.setdefault(conversation_id, Conversation())

@@ -7,15 +7,19 @@ never an exception, so the assistant keeps serving the next request.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.brain import followup, numbers
+from assistant.brain.confirm import UNDONE, answer, guard
 from assistant.brain.fastpath import FastPath
+from assistant.brain.gate import PIN_MASK, Gate, Pending
 from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
@@ -27,7 +31,7 @@ from assistant.intents import Understanding
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.registry import SkillRegistry
 from assistant.skillkit.skill import SkillResult
-from assistant.skillkit.spec import ToolCall
+from assistant.skillkit.spec import ToolCall, ToolSpec
 from assistant.skillkit.timers import Timer, TimerManager
 
 log = logging.getLogger(__name__)
@@ -36,9 +40,7 @@ DEVICE_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLigh
 """Intents whose unknown device name is worth saying back ("I don't know a device called X")."""
 OFF_TOPIC = ("Sorry, I can only help with the home.", "抱歉，我只能帮您处理家里的事情。")
 NOT_UNDERSTOOD = ("Sorry, I didn't understand that.", "抱歉，我没听懂。")
-CANCELLED = ("Okay, I won't.", "好的，已取消。")
 NOTHING_TO_UNDO = ("There's nothing to undo.", "没有可以撤销的操作。")
-UNDONE = ("Okay, I've put it back.", "好的，已恢复。")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,12 @@ class HearthBrain:
         wall_clock: Callable[[], Any] | None = None,
         default_language: str = "en",
         publish: bool = True,
+        gate: Gate | None = None,
     ) -> None:
         self.registry = registry
+        self.gate = gate or Gate(
+            (svc for sk in registry for svc in sk.sensitive), (svc for sk in registry for svc in sk.services)
+        )
         self.fast_path = fast_path
         self.tool_caller = tool_caller
         self.bus = bus
@@ -84,6 +90,7 @@ class HearthBrain:
         self._home = _Home(inventory, Resolver(inventory))
         self._prefetch_lock = threading.Lock()
         self._prefetched: dict[str, tuple[_Home, Future[LlmResult | None]]] = {}
+        self._sentences = [(re.compile(p), sk.name) for sk in registry for p in sk.sentences]
         if fast_path is not None:
             fast_path.set_inventory(inventory)
             fast_path.prepare(self._arg_names())
@@ -103,7 +110,7 @@ class HearthBrain:
     def warm(self) -> None:
         """Prepare the LLM's fixed prompt prefix once, before the first command."""
         if self.tool_caller is not None:
-            self.tool_caller.warm(self.registry.specs(), self.inventory)
+            self.tool_caller.warm(self._llm_tools(), self.inventory)
 
     # -- voice outside a turn ---------------------------------------------------------------
 
@@ -139,14 +146,19 @@ class HearthBrain:
         path = "none"
         confirmed = False
         result: SkillResult | None = None
+        asked: Pending | None = None
+        said = text  # what the events and the audit log see (a PIN never)
 
         if conv.confirm is not None:
             pending = conv.confirm
             self.memory.clear_question(conversation_id)
-            if followup.is_yes(text):
-                call, path, confirmed = pending, "fast", True
-            else:
-                result = SkillResult(reply=CANCELLED[zh])
+            if pending.stage == "pin":
+                said = PIN_MASK
+            result, asked = answer(self.gate, pending, text, zh, area_id, home.resolver)
+            confirmed = result is None or bool(result.intents)  # go on, or a confirmed undo
+            if result is None:
+                call = pending.call
+            path = "fast"
         elif conv.choice is not None:
             pending, choices = conv.choice, conv.choices
             self.memory.clear_question(conversation_id)
@@ -154,7 +166,7 @@ class HearthBrain:
             if pick is not None:
                 call, path = ToolCall(pending.name, {**pending.args, "name": pick}), "fast"
 
-        if result is None and call is None and conv.history:
+        if result is None and call is None and conv.history and conv.confirm is None:
             last = conv.history[-1]
             if last.call is not None:
                 fu = followup.parse(text, last.call, last.intents, home.resolver)
@@ -165,7 +177,11 @@ class HearthBrain:
                     call, path = self._fit(fu.call), "fast"
 
         llm_ask: str | None = None
+        llm_raw = ""
         unknown: str | None = None
+        if result is None and call is None:
+            call = self._sentence(text)
+            path = "fast" if call is not None else path
         if result is None and call is None and self.fast_path is not None:
             m = self.fast_path.match(
                 text, language=lang, area=area_id, skills=self._arg_names(),
@@ -181,7 +197,7 @@ class HearthBrain:
             path = "llm"
             try:
                 out = self._ask_llm(text, home, area_id, lang, conv.history)
-                call, llm_ask = out.call, out.ask
+                call, llm_ask, llm_raw = out.call, out.ask, out.raw
                 if call is not None and not grounded(call, text, home.inventory, area_id):
                     log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
                     call = None
@@ -201,6 +217,8 @@ class HearthBrain:
             result = self.registry.invoke(call, ctx)
             if result.error:
                 log.info("skill %s refused %s: %s", call.name, call.args, result.error)
+        if result is not None and asked is None and not confirmed:
+            result, asked = guard(self.gate, result, call, zh, area_id, home.inventory, home.resolver)
         if result is None:
             if llm_ask:
                 result = SkillResult(reply=llm_ask, expects_reply=True)
@@ -212,14 +230,20 @@ class HearthBrain:
                 path = "none"
 
         if execute:
-            self._remember(conversation_id, text, call, result)
+            self._remember(conversation_id, said, call, result, asked)  # a PIN is never kept
         u = Understanding(
-            text=text, reply=result.reply, intents=result.intents, path=path,
+            text=said, reply=result.reply, intents=result.intents, path=path,
             ms=(time.perf_counter() - t0) * 1000, language=lang, expects_reply=result.expects_reply,
+            llm_raw=llm_raw,
         )
         if execute and self.publish and self.bus is not None:
-            self.bus.publish(Understood(understanding=u, area=area_id or ""))
+            self.bus.publish(Understood(run_id=uuid.uuid4().hex[:12], understanding=u, area=area_id or ""))
         return u
+
+    def expects_secret(self, conversation_id: str = "default") -> bool:
+        """The next utterance is a PIN: transcripts of it must be masked before anyone sees them."""
+        pending = self.memory.get(conversation_id).confirm
+        return pending is not None and pending.stage == "pin"
 
     # -- the LLM, possibly started early -------------------------------------------------------
 
@@ -248,6 +272,8 @@ class HearthBrain:
         if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
                                                                          home.resolver) is not None:
             return
+        if self._sentence(text) is not None:
+            return
         if self.fast_path is not None and self.fast_path.match(
             text, language=lang, area=area_id, skills=self._arg_names(),
             accept=lambda c: self._resolves(c, area_id),
@@ -261,7 +287,7 @@ class HearthBrain:
             self._prefetched = {key: (home, pending)}  # only the latest guess; home kept so its id stays unique
         try:
             out: LlmResult | None = self.tool_caller.call(
-                text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+                text, tools=self._llm_tools(), inventory=home.inventory, area=area_id, language=lang,
                 history=[Turn(x.text, x.call) for x in conv.history], stop=stop,
             )
             pending.set_result(None if stop is not None and stop() else out)
@@ -282,9 +308,21 @@ class HearthBrain:
             except Exception:
                 log.warning("prefetched LLM call failed; calling again", exc_info=True)
         return self.tool_caller.call(  # type: ignore[union-attr]
-            text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+            text, tools=self._llm_tools(), inventory=home.inventory, area=area_id, language=lang,
             history=[Turn(x.text, x.call) for x in history],
         )
+
+    def _llm_tools(self) -> list[ToolSpec]:
+        return [sk.spec for sk in self.registry if sk.llm]
+
+    def _sentence(self, text: str) -> ToolCall | None:
+        """A skill's own fixed sentence ("forget what I said today"), before the templates."""
+        t = re.sub(r"[\s,.!?。！？，]+$", "", text.strip().casefold().replace("’", "'"))
+        for pat, name in self._sentences:
+            m = pat.fullmatch(t)
+            if m:
+                return self._fit(ToolCall(name, {k: v for k, v in m.groupdict().items() if v is not None}))
+        return None
 
     def _fit(self, call: ToolCall) -> ToolCall:
         """Drop arguments the skill does not take (a follow-up carries the previous target over)."""
@@ -314,9 +352,10 @@ class HearthBrain:
         lang = (language or self.default_language).split("-")[0].lower()
         return lang if lang in ("en", "zh") else "en"
 
-    def _remember(self, cid: str, text: str, call: ToolCall | None, result: SkillResult) -> None:
-        if result.confirm is not None:
-            self.memory.ask(cid, confirm=result.confirm)
+    def _remember(self, cid: str, text: str, call: ToolCall | None, result: SkillResult,
+                  asked: Pending | None) -> None:
+        if asked is not None:
+            self.memory.ask(cid, confirm=asked)
         elif result.choices and call is not None:
             self.memory.ask(cid, choice=call, choices=result.choices)
         if call is not None and result.intents and not result.error:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from assistant import app
+from assistant.audit.recorder import attach_audit
 from assistant.brain.scoring import Scoreboard
 from assistant.config import Config
 from assistant.errors import HearthError
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     later: list[str] = []  # said after the reply, e.g. Home Assistant refusing what was asked
     bus.subscribe(lambda e: later.append(e.text), Announcement)
     brain = app.build_brain(cfg, inventory=inventory, bus=bus, publish=act)
+    detach_audit = attach_audit(cfg, bus) if act else (lambda: None)
     close = (
         app.attach_intent_publisher(
             cfg, bus, intent_types=brain.registry.names(),
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         )
     finally:
         close()
+        detach_audit()
     if args.json:
         print(json.dumps(u.as_dict(), ensure_ascii=False))
     else:

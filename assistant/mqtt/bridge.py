@@ -27,6 +27,7 @@ from assistant.events import (
     Announcement,
     Event,
     EventBus,
+    IntentOutcome,
     RunFinished,
     StateChanged,
     Transcribed,
@@ -251,6 +252,9 @@ class MqttBridge:
         """Tell the household what did not happen: spoken, and (for a dropped intent) published
         as a signed notice so Home Assistant can show it."""
         self.outcomes[outcome.status] += 1
+        if self._bus is not None:  # the audit log and metrics subscribe
+            self._bus.publish(IntentOutcome(run_id=str(outcome.doc.get("run_id", "")), intent_id=outcome.id,
+                                            status=outcome.status, reason=outcome.reason))
         text = outcome.doc.get("text", "")
         if outcome.status == "executed":
             log.info("Home Assistant executed intent %s", outcome.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,11 @@ class Skill:
     """Home Assistant services (``domain.service``) this skill may put in its intents' actions."""
     sensitive: frozenset[str] = frozenset()
     """The subset of ``services`` that needs a spoken confirmation and a shorter time to live."""
+    sentences: tuple[str, ...] = ()
+    """Regular expressions matched against the whole utterance (case-folded, without end
+    punctuation) that call this skill directly; named groups become arguments."""
+    llm: bool = True
+    """Offered to the LLM as a tool; False = only its sentences reach it."""
 
     @property
     def name(self) -> str:
@@ -93,6 +99,8 @@ def skill(
     needs_confirmation: bool = False,
     services: tuple[str, ...] = (),
     sensitive: tuple[str, ...] = (),
+    sentences: tuple[str, ...] = (),
+    llm: bool = True,
 ) -> Callable[[Callable[..., Any]], Skill]:
     """Turn a function into a :class:`Skill`.
 
@@ -127,9 +135,14 @@ def skill(
         if not desc:
             raise TypeError(f"skill {func.__name__} needs a docstring (it becomes the tool description)")
         _check_services(func.__name__, services, sensitive)
+        for pat in sentences:
+            try:
+                re.compile(pat)
+            except re.error as e:
+                raise TypeError(f"skill {func.__name__}: sentence {pat!r} is not a regular expression: {e}") from None
         domains = tuple(sorted({s.split(".", 1)[0] for s in services}))
         spec = ToolSpec(name or func.__name__, desc, schema.object_schema(params), domains)
         return Skill(spec, tuple(params), func, ctx_name, needs_confirmation,
-                     frozenset(services), frozenset(sensitive))
+                     frozenset(services), frozenset(sensitive), tuple(sentences), llm)
 
     return wrap

@@ -103,7 +103,7 @@ def decode(model: Any, audio: np.ndarray, language: str, *, beam_size: int,
     tokens = result.sequences_ids[0]
     text = tokenizer.decode(tokens).strip()
     if len(tokens) >= budget or loops(text):
-        log.debug("fitted window (%d frames) looped on %r; using the full window", window, text[:80])
+        log.debug("fitted window (%d frames) looped (%d characters); using the full window", window, len(text))
         return None
     raw = text.encode("utf-8")
     return Decoded(
