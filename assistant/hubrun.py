@@ -15,6 +15,7 @@ from assistant import app
 from assistant.arbitration import ArbitratedWake
 from assistant.config import Config
 from assistant.console import EventPrinter
+from assistant.errors import ConfigError
 from assistant.events import Announcement, Event, EventBus
 from assistant.hub import Hub
 
@@ -59,7 +60,10 @@ def start_server(cfg: Config, hub: Hub, engines: Any, bus: EventBus, uri: str | 
     from assistant.wyoming.protocol import parse_uri
     from assistant.wyoming.server import WyomingServer
 
-    host, port = parse_uri(uri or cfg.wyoming.serve)
+    try:
+        host, port = parse_uri(uri or cfg.wyoming.serve)
+    except ValueError as e:
+        raise ConfigError(f"[wyoming] serve: {e}") from e
     server = WyomingServer(cfg, stt=hub.stt, tts=hub.tts, brain=hub.brain, wake_words=engines.wake.words,
                            make_wake=_wake_factory(cfg), bus=bus)
     hub.call_in_loop(server.start(host, port)).result(10)  # type: ignore[attr-defined]

@@ -34,7 +34,7 @@ class ProtocolError(Exception):
 def parse_uri(uri: str) -> tuple[str, int]:
     """``tcp://HOST:PORT`` → (host, port)."""
     parts = urlsplit(uri)
-    if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+    if parts.scheme != "tcp" or not parts.hostname or parts.port is None:
         raise ValueError(f"{uri!r} is not tcp://HOST:PORT")
     return parts.hostname, parts.port
 
