@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wyoming.asr import Transcript as WyTranscript
 from wyoming.error import Error as WyError
@@ -87,6 +88,7 @@ class Hub:
         self._loop_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._closers: list[Callable[[], None]] = []
+        self._tasks: list[Any] = []
         self.observers: list[Callable[[str, Event], None]] = []
         """Called with (satellite name, event) for every event of every satellite stream."""
         for sat in cfg.satellites:
@@ -115,7 +117,7 @@ class Hub:
             stream.thread = threading.Thread(target=self._stream_main, args=(stream,),
                                              name=f"hearth-{stream.name}", daemon=True)
             stream.thread.start()
-            asyncio.run_coroutine_threadsafe(stream.link.run(), self._loop)
+            self._tasks.append(asyncio.run_coroutine_threadsafe(stream.link.run(), self._loop))
 
     def call_in_loop(self, coro: object) -> object:
         """Run a coroutine on the hub's event loop (the Wyoming server lives there too)."""
@@ -138,6 +140,13 @@ class Hub:
                 stream.cond.notify_all()
             if stream.pipeline is not None:
                 stream.pipeline.cancel()
+        for task in self._tasks:
+            task.cancel()  # each link's connection closes and ends its session's audio
+        for stream in self.streams:
+            if stream.thread is not None:
+                stream.thread.join(10.0)  # a run in progress finishes its model call first
+            if stream.thread is not None and stream.thread.is_alive():
+                log.warning("satellite %s: its pipeline did not stop within 10 s", stream.name)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._loop_thread is not None:

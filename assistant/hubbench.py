@@ -36,13 +36,15 @@ DEMO = Path(__file__).parent / "data" / "demo_hey_jarvis_kitchen_light.wav"
 
 
 def main(cfg: Config, as_json: bool = False, idle_s: float = IDLE_S) -> int:
+    """Runs in the ``hearth`` process: the scripted satellites are spawned processes."""
     cfg = dataclasses.replace(cfg, satellites=())
     engines = app.build_engines(cfg, bus=EventBus())
     lead = _noise(1.0)
     rec_a = np.concatenate([lead, read_wav(DEMO), _noise(3.0)])
     spoken = np.concatenate(list(engines.tts.synthesize("Hey Jarvis. What time is it?", "en")))
-    # The second room's wake word comes 1.5 s later (two wakes, not one heard twice); the commands overlap.
-    rec_b = np.concatenate([_noise(2.5), resample(spoken, engines.tts.sample_rate, SAMPLE_RATE), _noise(3.0)])
+    # The second room's wake word comes about 1.5 s later (two wakes, not one heard twice: wakes within
+    # the arbitration window count as one); the two commands overlap.
+    rec_b = np.concatenate([_noise(4.0), resample(spoken, engines.tts.sample_rate, SAMPLE_RATE), _noise(3.0)])
     out: dict[str, Any] = {"cpu_count": psutil.cpu_count()}
     proc = psutil.Process()
     base = _cpu(proc, idle_s)
