@@ -144,3 +144,27 @@ def test_the_same_wake_heard_by_two_satellites_is_answered_once_by_the_nearer(
             assert {c.stream for c in claims} == {"kitchen", "bedroom"}, "both rooms heard the wake word"
         finally:
             hub.close()
+
+
+def test_announcements_play_in_their_room_or_everywhere(engines: app.Engines, tmp_path: Path) -> None:
+    from assistant.events import Announcement
+
+    quiet = audiogen.noise(2.0, "pink", 0.003, seed=4)
+    with satellites(tmp_path, {"kitchen": quiet, "bedroom": quiet}) as sats:
+        hub, rec = start_hub(engines, sats)
+        try:
+            hub.bus.publish(Announcement(text="The laundry is done.", source="test", area="bedroom"))
+            assert rec.wait(lambda: len(rec.of(SpeakingStarted)) >= 1, 30)
+            time.sleep(4.0)
+            assert [n for n, e in rec.events if isinstance(e, SpeakingStarted)] == ["bedroom"]
+            assert audible(sats["bedroom"].played()) >= 0.5 and audible(sats["kitchen"].played()) == 0.0
+            hub.bus.publish(Announcement(text="Dinner is ready.", source="test"))
+            assert rec.wait(lambda: len(rec.of(SpeakingStarted)) >= 3, 30)
+            deadline = time.monotonic() + 20
+            while audible(sats["kitchen"].played()) < 0.5 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert audible(sats["kitchen"].played()) >= 0.5
+            assert sorted(n for n, e in rec.events if isinstance(e, SpeakingStarted)) == ["bedroom", "bedroom",
+                                                                                         "kitchen"]
+        finally:
+            hub.close()
