@@ -4,8 +4,8 @@ Each satellite gets its own wake-word detector and VAD (both keep per-stream sta
 wake arbitration; STT, TTS and the brain are shared behind FIFO locks. The Wyoming links run on one
 event loop thread; each stream's pipeline runs in its own thread, one Pipeline per connection.
 Events of a stream go to its own bus (its Home Assistant device, its satellite); announcements are
-routed by area: ``area`` set → that room, unset → every room (``broadcast``: every room but the
-one it came from).
+routed by area: ``area`` set → that room, unset → every room (``broadcast``: every room but
+``area``, the one it was said in).
 """
 
 from __future__ import annotations
@@ -192,13 +192,13 @@ class Hub:
             send(WyError(text=e.message, code=e.code).event())
 
     def _route_announcement(self, a: Announcement) -> None:
+        """``area`` set: that room only; unset: every room. With ``broadcast`` (HassBroadcast), ``area``
+        is the room it was said in: every other room hears it."""
         area = getattr(a, "area", None)
         broadcast = bool(getattr(a, "broadcast", False))
-        origin = getattr(a, "origin_area", None) if broadcast else None
         for stream in self.streams:
-            if area and not _same_area(stream.area, area):
-                continue
-            if origin and _same_area(stream.area, origin):
+            here = bool(area) and _same_area(stream.area, area)
+            if (broadcast and here) or (not broadcast and area and not here):
                 continue
             stream.bus.publish(a)
 

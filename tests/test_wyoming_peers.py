@@ -283,3 +283,39 @@ def test_satellites_config() -> None:
         from_dict({"satellites": {"uri": "tcp://h:1"}})
     with pytest.raises(ConfigError, match=r"\[wyoming\] arbitration_window_s = 0.0 must be greater than 0"):
         from_dict({"wyoming": {"arbitration_window_s": 0}})
+
+
+# ---- announcements by room --------------------------------------------------------------------
+
+def test_announcements_are_routed_by_area_and_a_broadcast_skips_its_own_room() -> None:
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    from assistant.events import Announcement, EventBus
+    from assistant.hub import Hub
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Broadcast(Announcement):
+        broadcast: bool = True
+
+    class Wake:
+        words = ("hey_jarvis",)
+
+        def process(self, frame: np.ndarray) -> list[Detection]:
+            return []
+
+        def reset(self) -> None:
+            pass
+
+    rooms = ["kitchen", "bedroom", "living room"]
+    cfg = from_dict({"satellites": [{"uri": f"tcp://127.0.0.1:{10700 + i}", "area": r} for i, r in enumerate(rooms)]})
+    bus = EventBus()
+    hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=None), bus,
+              make_wake=Wake, make_vad=lambda: None)
+    heard: dict[str, list[str]] = {r: [] for r in rooms}
+    for s in hub.streams:
+        s.bus.subscribe(lambda a, r=s.area: heard[r].append(a.text), Announcement)
+    bus.publish(Announcement(text="one", area="Living Room"))
+    bus.publish(Announcement(text="all"))
+    bus.publish(Broadcast(text="others", area="kitchen"))
+    assert heard == {"kitchen": ["all"], "bedroom": ["all", "others"], "living room": ["one", "all", "others"]}
