@@ -94,7 +94,7 @@ def satellite_bridges(cfg: Config, hub: Hub) -> None:
         scfg = cfg.replace("general", node_id=node, area=stream.area)
 
         def announce(text: str, s: Any = stream) -> None:
-            s.bus.publish(Announcement(text=text, source="home assistant"))
+            s.bus.publish(Announcement(text=text, source="homeassistant", area=s.area or None))
 
         def cancel(s: Any = stream) -> None:
             if s.pipeline is not None:

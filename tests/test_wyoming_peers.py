@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -319,3 +320,46 @@ def test_announcements_are_routed_by_area_and_a_broadcast_skips_its_own_room() -
     bus.publish(Announcement(text="all"))
     bus.publish(Broadcast(text="others", area="kitchen"))
     assert heard == {"kitchen": ["all"], "bedroom": ["all", "others"], "living room": ["one", "all", "others"]}
+
+
+def test_each_satellite_is_a_home_assistant_device_over_mqtt(tmp_path: Path) -> None:
+    """Availability, discovery, announce to that room, and mute → pause-satellite, per satellite."""
+    from types import SimpleNamespace
+
+    from assistant.events import Announcement, EventBus
+    from assistant.hub import Hub
+    from assistant.hubrun import satellite_bridges
+    from tests.mqtt_support import Broker
+    from tests.mqtt_support import Recorder as MqttRecorder
+
+    broker = Broker(tmp_path / "mqtt")
+    broker.start()
+    try:
+        cfg = from_dict({"general": {"data_dir": str(tmp_path / "data")},
+                         "mqtt": {"enabled": True, "port": broker.port},
+                         "satellites": [{"uri": "tcp://127.0.0.1:10799", "area": "kitchen"}]})
+        brain = SimpleNamespace(registry=SimpleNamespace(names=lambda: ["HassTurnOn"]))
+        hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=brain), EventBus(),
+                  make_wake=lambda: SimpleNamespace(words=("hey_jarvis",)), make_vad=lambda: None)
+        heard: list[Announcement] = []
+        hub.streams[0].bus.subscribe(heard.append, Announcement)
+        rec = MqttRecorder(broker.port, ["hearth/kitchen/#", "homeassistant/+/kitchen/+/config"])
+        satellite_bridges(cfg, hub)
+        try:
+            rec.wait("hearth/kitchen/status", pred=lambda m: m.payload == b"online")
+            assert rec.wait("homeassistant/+/kitchen/+/config")
+            rec.publish("hearth/kitchen/announce", "Dinner is ready.")
+            deadline = time.monotonic() + 10
+            while not heard and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert [(a.text, a.area) for a in heard] == [("Dinner is ready.", "kitchen")]
+            rec.publish("hearth/kitchen/mute/set", "ON")
+            deadline = time.monotonic() + 10
+            while not hub.streams[0].link.muted and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert hub.streams[0].link.muted
+        finally:
+            rec.close()
+            hub.close()
+    finally:
+        broker.stop()
