@@ -168,3 +168,37 @@ def test_announcements_play_in_their_room_or_everywhere(engines: app.Engines, tm
                                                                                          "kitchen"]
         finally:
             hub.close()
+
+
+def test_a_satellite_that_drops_mid_command_is_not_acted_on_and_is_reconnected(
+        engines: app.Engines, tmp_path: Path) -> None:
+    from tests.wyoming_support import start_satellite
+
+    command = audiogen.wake_command("Turn off the lights.")
+    with satellites(tmp_path / "first", {"kitchen": command}) as sats:
+        hub, rec = start_hub(engines, sats)
+        try:
+            link = hub.streams[0].link
+            sats["kitchen"].play()
+            assert rec.wait(lambda: rec.of(WakeDetected), 60)
+            sats["kitchen"].stop()  # gone while the command is being spoken
+            deadline = time.monotonic() + 10
+            while link.connected and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not link.connected
+            time.sleep(3.0)
+            assert not rec.of(Understood), "half a command was acted on"
+            again = start_satellite("kitchen", tmp_path / "second", command, port=sats["kitchen"].port)
+            try:
+                deadline = time.monotonic() + 40
+                while not (link.connected and link.sessions == 2) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert link.connected and link.sessions == 2
+                time.sleep(1.5)
+                again.play()
+                assert rec.wait(lambda: rec.of(Understood), 60), "no answer after reconnecting"
+                assert rec.of(Understood)[0].area == "kitchen"  # type: ignore[attr-defined]
+            finally:
+                again.stop()
+        finally:
+            hub.close()

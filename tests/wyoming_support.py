@@ -118,7 +118,7 @@ class Satellite:
                 self.proc.wait()
 
 
-def start_satellite(name: str, workdir: Path, recording: np.ndarray) -> Satellite:
+def start_satellite(name: str, workdir: Path, recording: np.ndarray, port: int | None = None) -> Satellite:
     """A ``wyoming-satellite`` whose microphone plays ``recording`` (16 kHz int16) when triggered."""
     py = satellite_python()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -127,7 +127,7 @@ def start_satellite(name: str, workdir: Path, recording: np.ndarray) -> Satellit
     pcm = workdir / "recording.raw"
     pcm.write_bytes(np.asarray(recording, dtype=np.int16).tobytes())
     trigger = workdir / "play"
-    port = free_port()
+    port = port or free_port()
     cmd = [
         str(py), "-m", "wyoming_satellite", "--name", name, "--uri", f"tcp://127.0.0.1:{port}",
         "--mic-command", f"{sys.executable} {mic} {pcm} {trigger}",
