@@ -363,3 +363,29 @@ def test_each_satellite_is_a_home_assistant_device_over_mqtt(tmp_path: Path) -> 
             hub.close()
     finally:
         broker.stop()
+
+
+def test_a_timer_rings_in_the_room_it_was_set_in() -> None:
+    """The timer set through the kitchen satellite announces to the kitchen only (the brain's own
+    timers; ticking them is the running assistant's job)."""
+    from types import SimpleNamespace
+
+    from assistant import app
+    from assistant.events import Announcement, EventBus
+    from assistant.hub import Hub
+
+    cfg = from_dict({"brain": {"llm": False},
+                     "satellites": [{"uri": "tcp://127.0.0.1:10701", "area": "kitchen"},
+                                    {"uri": "tcp://127.0.0.1:10702", "area": "bedroom"}]})
+    bus = EventBus()
+    brain = app.build_brain(cfg, bus=bus)
+    hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=brain), bus,
+              make_wake=lambda: SimpleNamespace(words=("hey_jarvis",)), make_vad=lambda: None)
+    heard: dict[str, list[str]] = {"kitchen": [], "bedroom": []}
+    for s in hub.streams:
+        s.bus.subscribe(lambda a, r=s.area: heard[r].append(a.text), Announcement)
+    u = hub.brain.understand("set a timer for 1 second", area="kitchen", conversation_id="kitchen")
+    assert [i.intent for i in u.intents] == ["HassStartTimer"], u
+    time.sleep(1.1)
+    assert brain.timers.tick()
+    assert len(heard["kitchen"]) == 1 and heard["bedroom"] == []
