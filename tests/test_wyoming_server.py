@@ -162,3 +162,29 @@ def test_hearth_run_serves_satellites_only_and_the_wyoming_service(tmp_path: Pat
         assert understood[0]["understanding"]["intents"][0]["actions"][0]["entity_id"] == "light.kitchen"
         assert len(sats["kitchen"].played()) >= 22050
         assert proc.returncode == 0
+
+
+def test_hearth_serve_answers_until_terminated(tmp_path: Path) -> None:
+    port = free_port()
+    conf = tmp_path / "hearth.toml"
+    conf.write_text("[brain]\nllm = false\n")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "--config", str(conf), "serve", "--wyoming",
+                             f"tcp://127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    try:
+        wait_port(port, 120)
+        out = ask(port, Transcript(text="turn on the kitchen light").event(), until=("handled", "not-handled"))
+        assert out[-1].type == "handled"
+        assert out[-1].data["context"]["intents"][0]["actions"][0]["entity_id"] == "light.kitchen"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert f"Wyoming service on tcp://127.0.0.1:{port}" in err.decode()
+
+
+def test_hearth_serve_names_a_bad_uri() -> None:
+    r = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--wyoming", "http://x"],
+                       capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    assert r.returncode == 2
+    assert b"--wyoming: 'http://x' is not tcp://HOST:PORT" in r.stderr
