@@ -173,11 +173,11 @@ class SatelliteConfig:
     """One ``[[satellites]]`` entry: a Wyoming satellite (e.g. ``wyoming-satellite``) Hearth connects to."""
 
     uri: str = ""
-    """``tcp://HOST:PORT`` of the satellite's Wyoming server."""
+    """``tcp://HOST:PORT`` of the satellite's Wyoming server; empty = found by ``name`` through zeroconf."""
     area: str = ""
     """The room it stands in: "turn off the light" said to it means this room's light."""
     name: str = ""
-    """Its name in logs and Home Assistant; empty = the area, else host and port."""
+    """Its name in logs and Home Assistant (and its zeroconf name when ``uri`` is empty); empty = the area."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +190,9 @@ class WyomingConfig:
     """Wake words heard by several satellites within this many seconds get one answer, seconds."""
     reconnect_max_s: float = 30.0
     """Longest wait between reconnection attempts to a satellite, seconds."""
+    discover: bool = False
+    """Browse the local network for Wyoming satellites (zeroconf ``_wyoming._tcp``): a ``[[satellites]]``
+    entry with a ``name`` and no ``uri`` is served wherever it is found; others are only logged."""
     ping_s: float = 5.0
     """Ping period; a satellite that answers pings and then stops answering is reconnected, seconds."""
 
@@ -312,7 +315,11 @@ def from_dict(data: dict[str, Any]) -> Config:
             raise ConfigError(f"[{name}] must be a table")
         cls = typing.get_type_hints(Config)[name]
         kwargs[name] = _build(cls, value, name)
-    return Config(**kwargs)
+    cfg = Config(**kwargs)
+    unfound = [s.name for s in cfg.satellites if not s.uri]
+    if unfound and not cfg.wyoming.discover:
+        raise ConfigError(f"[[satellites]] {', '.join(unfound)}: no uri; give one, or set [wyoming] discover = true")
+    return cfg
 
 
 def _satellites(value: Any) -> tuple[SatelliteConfig, ...]:
@@ -321,6 +328,11 @@ def _satellites(value: Any) -> tuple[SatelliteConfig, ...]:
         raise ConfigError("satellites must be an array of tables: [[satellites]] uri = \"tcp://HOST:PORT\"")
     sats = tuple(_build(SatelliteConfig, v, f"satellites[{i}]") for i, v in enumerate(value))
     for i, sat in enumerate(sats):
+        if not sat.uri:
+            if not sat.name:
+                raise ConfigError(f"[satellites[{i}]] needs uri = \"tcp://HOST:PORT\" (or a name, found "
+                                  "through [wyoming] discover = true)")
+            continue
         m = re.fullmatch(r"tcp://([^:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})", sat.uri)
         if not m or not 0 < int(m.group(2)) < 65536:
             raise ConfigError(f"[satellites[{i}]] uri = {sat.uri!r} must be tcp://HOST:PORT")

@@ -89,6 +89,8 @@ class Hub:
         self._stopping = threading.Event()
         self._closers: list[Callable[[], None]] = []
         self._tasks: list[Any] = []
+        self.discovered: dict[str, tuple[str, int]] = {}
+        """Wyoming services zeroconf found, by name (served only when configured)."""
         self.observers: list[Callable[[str, Event], None]] = []
         """Called with (satellite name, event) for every event of every satellite stream."""
         for sat in cfg.satellites:
@@ -118,6 +120,24 @@ class Hub:
                                              name=f"hearth-{stream.name}", daemon=True)
             stream.thread.start()
             self._tasks.append(asyncio.run_coroutine_threadsafe(stream.link.run(), self._loop))
+        if self.cfg.wyoming.discover:
+            from assistant.wyoming.discovery import Discovery
+
+            discovery = Discovery(self._found)
+            discovery.start()
+            self._closers.append(discovery.close)
+
+    def _found(self, name: str, host: str, port: int) -> None:
+        """A Wyoming service on the network: connect it if a ``[[satellites]]`` entry names it."""
+        first = name not in self.discovered
+        self.discovered[name] = (host, port)
+        for stream in self.streams:
+            if not stream.cfg.uri and stream.cfg.name == name:
+                stream.link.set_address(host, port)
+                return
+        if first and not any(s.link.host == host and s.link.port == port for s in self.streams):
+            log.info("found Wyoming service %r at tcp://%s:%d; not served: add [[satellites]] name = %r "
+                     "area = \"...\" to serve it", name, host, port, name)
 
     def call_in_loop(self, coro: object) -> object:
         """Run a coroutine on the hub's event loop (the Wyoming server lives there too)."""

@@ -202,3 +202,43 @@ def test_a_satellite_that_drops_mid_command_is_not_acted_on_and_is_reconnected(
                 again.stop()
         finally:
             hub.close()
+
+
+def test_a_named_satellite_is_found_through_zeroconf_and_others_are_only_logged(
+        engines: app.Engines, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import os
+
+    from tests.wyoming_support import start_satellite
+
+    caplog.set_level(logging.INFO, logger="assistant.hub")
+    tag = f"hearth-test-{os.getpid()}"
+    kitchen = start_satellite("kitchen", tmp_path / "kitchen", audiogen.wake_command("Turn off the lights."),
+                              zeroconf_name=f"{tag}-kitchen")
+    stranger = start_satellite("stranger", tmp_path / "stranger", audiogen.silence(1.0),
+                               zeroconf_name=f"{tag}-stranger")
+    cfg = from_dict({"brain": {"llm": False}, "wyoming": {"discover": True},
+                     "satellites": [{"name": f"{tag}-kitchen", "area": "kitchen"}]})
+    hub = Hub(cfg, engines, EventBus())
+    rec = Recorder()
+    hub.observers.append(rec)
+    try:
+        hub.start()
+        link = hub.streams[0].link
+        deadline = time.monotonic() + 30
+        while not link.connected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert link.connected and link.port == kitchen.port
+        time.sleep(1.5)
+        kitchen.play()
+        assert rec.wait(lambda: rec.of(Understood), 60)
+        assert rec.of(Understood)[0].area == "kitchen"  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 10
+        while f"{tag}-stranger" not in hub.discovered and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert any(f"'{tag}-stranger'" in r.getMessage() and "not served" in r.getMessage() for r in caplog.records)
+        assert len(hub.streams) == 1
+    finally:
+        hub.close()
+        kitchen.stop()
+        stranger.stop()

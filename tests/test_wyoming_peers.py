@@ -282,6 +282,11 @@ def test_satellites_config() -> None:
         from_dict({"satellites": [{"uri": "tcp://h:1"}, {"uri": "tcp://h:1"}]})
     with pytest.raises(ConfigError, match="array of tables"):
         from_dict({"satellites": {"uri": "tcp://h:1"}})
+    with pytest.raises(ConfigError, match=r"\[\[satellites\]\] den: no uri; give one, or set \[wyoming\] discover"):
+        from_dict({"satellites": [{"name": "den", "area": "den"}]})
+    with pytest.raises(ConfigError, match=r"\[satellites\[0\]\] needs uri"):
+        from_dict({"satellites": [{"area": "den"}], "wyoming": {"discover": True}})
+    assert from_dict({"satellites": [{"name": "den"}], "wyoming": {"discover": True}}).satellites[0].uri == ""
     with pytest.raises(ConfigError, match=r"\[wyoming\] arbitration_window_s = 0.0 must be greater than 0"):
         from_dict({"wyoming": {"arbitration_window_s": 0}})
 

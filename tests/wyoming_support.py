@@ -118,8 +118,10 @@ class Satellite:
                 self.proc.wait()
 
 
-def start_satellite(name: str, workdir: Path, recording: np.ndarray, port: int | None = None) -> Satellite:
-    """A ``wyoming-satellite`` whose microphone plays ``recording`` (16 kHz int16) when triggered."""
+def start_satellite(name: str, workdir: Path, recording: np.ndarray, port: int | None = None,
+                    zeroconf_name: str = "") -> Satellite:
+    """A ``wyoming-satellite`` whose microphone plays ``recording`` (16 kHz int16) when triggered.
+    With ``zeroconf_name`` it listens on every interface and announces itself through zeroconf."""
     py = satellite_python()
     workdir.mkdir(parents=True, exist_ok=True)
     mic = workdir / "mic.py"
@@ -129,10 +131,11 @@ def start_satellite(name: str, workdir: Path, recording: np.ndarray, port: int |
     trigger = workdir / "play"
     port = port or free_port()
     cmd = [
-        str(py), "-m", "wyoming_satellite", "--name", name, "--uri", f"tcp://127.0.0.1:{port}",
+        str(py), "-m", "wyoming_satellite", "--name", name,
+        "--uri", f"tcp://{'0.0.0.0' if zeroconf_name else '127.0.0.1'}:{port}",
         "--mic-command", f"{sys.executable} {mic} {pcm} {trigger}",
         "--snd-command", f"sh -c 'cat >> {workdir / 'played.raw'}'",
-        "--no-zeroconf", "--debug",
+        *(["--zeroconf-name", zeroconf_name] if zeroconf_name else ["--no-zeroconf"]), "--debug",
     ]
     log = open(workdir / "satellite.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

@@ -65,7 +65,8 @@ class SatelliteLink:
         self.cfg = cfg
         self.wcfg = wcfg
         self.name = satellite_name(cfg)
-        self.host, self.port = parse_uri(cfg.uri)
+        self.host, self.port = parse_uri(cfg.uri) if cfg.uri else ("", 0)
+        self._address_known: asyncio.Event | None = None
         self.frame_samples = frame_samples
         self.on_session: Callable[[Session], None] = lambda s: None
         self.on_wake: Callable[[str | None], None] = lambda name: None
@@ -91,6 +92,21 @@ class SatelliteLink:
         with contextlib.suppress(RuntimeError):  # loop closing
             loop.call_soon_threadsafe(out.put_nowait, event)
 
+    def set_address(self, host: str, port: int) -> None:
+        """Where zeroconf found the satellite (any thread); a changed address is used at the next connect."""
+        if (host, port) == (self.host, self.port):
+            return
+        self.host, self.port = host, port
+        log.info("satellite %s found at tcp://%s:%d", self.name, host, port)
+        loop, known = self._loop, self._address_known
+        if loop is not None and known is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(known.set)
+
+    @property
+    def uri(self) -> str:
+        return f"tcp://{self.host}:{self.port}" if self.host else "(not found yet)"
+
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
         self.send(PauseSatellite().event() if muted else RunSatellite().event())
@@ -99,17 +115,23 @@ class SatelliteLink:
     async def run(self) -> None:
         """Connect, serve, reconnect with backoff, until ``stop``."""
         self._loop = asyncio.get_running_loop()
+        self._address_known = asyncio.Event()
+        if self.host:
+            self._address_known.set()
+        else:
+            log.info("satellite %s: waiting for zeroconf to find it", self.name)
         backoff = 1.0
         while not self._stop.is_set():
+            await self._address_known.wait()
             t0 = time.monotonic()
             try:
                 await self._connect_once()
             except (OSError, TimeoutError) as e:
                 log.warning("satellite %s (%s): cannot connect: %s; retrying in %.0f s",
-                            self.name, self.cfg.uri, e or type(e).__name__, backoff)
+                            self.name, self.uri, e or type(e).__name__, backoff)
             except ProtocolError as e:
                 log.warning("satellite %s (%s): %s; dropped, reconnecting in %.0f s",
-                            self.name, self.cfg.uri, e, backoff)
+                            self.name, self.uri, e, backoff)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -135,7 +157,7 @@ class SatelliteLink:
             await write_event(writer, Describe().event())
             info = await asyncio.wait_for(self._read_info(reader), INFO_TIMEOUT_S)
             sat = info.satellite
-            log.info("satellite %s connected (%s%s)", self.name, self.cfg.uri,
+            log.info("satellite %s connected (%s%s)", self.name, self.uri,
                      f", calls itself {sat.name!r}" if sat is not None else "")
             self.connected = True
             self.sessions += 1
