@@ -1,12 +1,14 @@
 """One answer per wake: when several rooms hear the same wake word, only the one that heard it best answers.
 
 Each stream's wake detector is wrapped; a detection becomes a *claim* with the wake score and the
-speech level (RMS of the last second of audio, dBFS). Claims within ``window_s`` of the first form
-one group. The winner is the claim with the highest wake score, except that claims within
-``SCORE_TIE`` of the best score are ranked by speech level instead: openWakeWord's score saturates
-near 1.0 for any clear hearing, so for clear hearings the loudest (nearest) room wins. A losing
-stream returns no detection and goes on listening; its detector's refractory time keeps it from
-re-triggering on the same utterance.
+speech level (RMS of the last second of audio, dBFS). Claims whose triggering audio *arrived* within
+``window_s`` of the first form one group, so a room whose processing lags behind still joins the
+right group; the group is decided once every streaming room has scored that stretch of audio (at
+most ``MAX_LAG_S`` late). The winner is the claim with the highest wake score, except that claims
+within ``SCORE_TIE`` of the best score are ranked by speech level instead: openWakeWord's score
+saturates near 1.0 for any clear hearing, so for clear hearings the loudest (nearest) room wins. A
+losing stream returns no detection and goes on listening; its detector's refractory time keeps it
+from re-triggering on the same utterance.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ SCORE_TIE = 0.1
 """Wake scores this close to the best count as equally sure; speech level decides among them."""
 TRIGGER_DEBOUNCE_S = 1.5
 """Reports of a satellite's own wake word this close together are one wake, seconds."""
+MAX_LAG_S = 2.0
+"""A room whose processing lags more than this behind the window is not waited for, seconds."""
+ACTIVE_S = 1.0
+"""A room that scored no frame for this long (not streaming) is not waited for, seconds."""
 LEVEL_S = 1.0
 """Audio before the detection whose level is measured, seconds (about one wake phrase)."""
 
@@ -44,8 +50,10 @@ class Claim:
 @dataclass
 class _Group:
     start: float
+    """Arrival time of the first claim's frame."""
     claims: list[Claim] = field(default_factory=list)
     winner: str | None = None
+    wall_start: float = 0.0
 
 
 def pick(claims: list[Claim]) -> Claim:
@@ -64,9 +72,12 @@ class Arbiter:
         self._cond = threading.Condition()
         self._group: _Group | None = None
         self._streams: set[str] = set()
+        self._progress: dict[str, float] = {}
+        """Per stream: arrival time of the latest frame its wake detector has scored."""
+        self._seen: dict[str, float] = {}
+        """Per stream: when it last scored a frame (a stream that stopped streaming is not waited for)."""
         self.decisions: deque[tuple[str, list[Claim]]] = deque(maxlen=50)
         """Recent (winner, claims) pairs, for logs and tests."""
-        self.on_decision: Callable[[str, list[Claim]], None] | None = None
 
     def register(self, stream: str) -> None:
         with self._cond:
@@ -76,24 +87,44 @@ class Arbiter:
         with self._cond:
             self._streams.discard(stream)
 
-    def claim(self, stream: str, score: float, level_db: float) -> bool:
-        """True if ``stream`` should answer this wake word."""
+    def progress(self, stream: str, at: float) -> None:
+        """``stream`` has scored the frame that arrived at ``at`` (no wake word in it, or not yet claimed)."""
+        with self._cond:
+            self._progress[stream] = at
+            self._seen[stream] = self.clock()
+            if self._group is not None and self._group.winner is None:
+                self._cond.notify_all()
+
+    def _waiting_for(self, group: _Group) -> list[str]:
+        """Active streams that have not yet scored the audio of the window: they may still claim."""
+        now, claimed = self.clock(), {c.stream for c in group.claims}
+        return [s for s in self._streams if s not in claimed and now - self._seen.get(s, -1e9) < ACTIVE_S
+                and self._progress.get(s, -1e9) < group.start + self.window_s]
+
+    def claim(self, stream: str, score: float, level_db: float, at: float | None = None) -> bool:
+        """True if ``stream`` should answer this wake word. ``at``: when the frame that triggered
+        arrived, so a stream whose processing lags still lands in the right group."""
         with self._cond:
             now = self.clock()
+            at = now if at is None else at
             if len(self._streams) <= 1:
                 return True  # a single room answers at once
             group = self._group
-            if group is None or now - group.start > self.window_s:
-                group = self._group = _Group(start=now)
+            if group is None or at - group.start > self.window_s:
+                group = self._group = _Group(start=at)
+                group.wall_start = now
             if group.winner is not None:
                 log.info("wake word in %s came %.2f s after %s had answered it: ignored",
-                         stream, now - group.start, group.winner)
+                         stream, at - group.start, group.winner)
                 return False
-            group.claims.append(Claim(stream, score, level_db, now))
-            deadline = group.start + self.window_s
-            while (group.winner is None and len(group.claims) < len(self._streams)
-                   and (left := deadline - self.clock()) > 0):
-                self._cond.wait(left)  # every room has spoken up: no need to wait out the window
+            group.claims.append(Claim(stream, score, level_db, at))
+            # Decide once every active room has scored the window's audio (or claimed), at the latest
+            # MAX_LAG_S after the window: a stalled room never holds the others.
+            while group.winner is None and self._waiting_for(group):
+                left = group.wall_start + self.window_s + MAX_LAG_S - self.clock()
+                if left <= 0:
+                    break
+                self._cond.wait(min(left, 0.1))
             if group.winner is None:
                 best = pick(group.claims)
                 group.winner = best.stream
@@ -101,8 +132,6 @@ class Arbiter:
                 log.info("wake word heard in %s; %s answers",
                          ", ".join(f"{c.stream} (score {c.score:.2f}, {c.level_db:.1f} dBFS)" for c in group.claims),
                          best.stream)
-                if self.on_decision is not None:
-                    self.on_decision(best.stream, list(group.claims))
                 self._cond.notify_all()
             return group.winner == stream
 
@@ -131,6 +160,8 @@ class ArbitratedWake:
         self._recent: deque[np.ndarray] = deque(maxlen=max(1, round(LEVEL_S / frame_s)))
         self._triggered: Detection | None = None
         self._last_trigger = -1e9
+        self.frame_clock: Callable[[], float] = arbiter.clock
+        """Arrival time of the frame being scored (a satellite's source sets it; a local mic: now)."""
         self._lock = threading.Lock()
         arbiter.register(stream)
 
@@ -148,6 +179,7 @@ class ArbitratedWake:
         self._recent.append(frame)
         with self._lock:
             injected, self._triggered = self._triggered, None
+        at = self.frame_clock()
         if injected is not None:
             detections = [injected]
         elif self.listening:
@@ -155,12 +187,13 @@ class ArbitratedWake:
         else:
             return []
         if not detections:
+            self.arbiter.progress(self.stream, at)
             return []
         best = max(detections, key=lambda d: d.score)
         level = level_db(np.concatenate(list(self._recent)))
-        if self.arbiter.claim(self.stream, best.score, level):
-            return detections
-        return []
+        won = self.arbiter.claim(self.stream, best.score, level, at)
+        self.arbiter.progress(self.stream, at)
+        return detections if won else []
 
     def reset(self) -> None:
         self.inner.reset()

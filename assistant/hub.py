@@ -239,6 +239,7 @@ class Hub:
             unsub = stream.bus.subscribe(
                 lambda e, b=session_bus: b.publish(e) if isinstance(e, Announcement) else None)
             stream.wake.restart()
+            stream.wake.frame_clock = lambda src=session.source: src.frame_arrival
             stream.vad.reset()  # type: ignore[attr-defined]
             pipeline = Pipeline(cfg, wake=stream.wake, vad=stream.vad, stt=self.stt,  # type: ignore[arg-type]
                                 brain=self.brain, tts=self.tts, sink=session.sink,

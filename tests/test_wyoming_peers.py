@@ -193,8 +193,10 @@ def test_pick_prefers_the_surer_score_then_the_louder_room() -> None:
 
 def test_arbiter_gives_one_answer_per_window() -> None:
     arbiter = Arbiter(window_s=1.0)
-    for s in ("kitchen", "bedroom"):
+    for s in ("kitchen", "bedroom", "office"):
         arbiter.register(s)
+        arbiter.progress(s, time.monotonic() - 0.1)  # all three stream
+    arbiter.unregister("office")
     results: dict[str, bool] = {}
 
     def claim(stream: str, score: float, level: float) -> None:
@@ -212,6 +214,33 @@ def test_arbiter_gives_one_answer_per_window() -> None:
     assert time.monotonic() - t0 < 0.5  # both rooms had spoken up: decided without waiting out the window
     time.sleep(1.1)
     assert arbiter.claim("kitchen", 0.99, -10.0) is True  # a new wake word, alone in its window
+
+
+def test_a_room_whose_processing_lags_is_grouped_by_when_its_audio_arrived() -> None:
+    arbiter = Arbiter(window_s=0.5)
+    for s in ("kitchen", "bedroom"):
+        arbiter.register(s)
+    t = time.monotonic()
+    arbiter.progress("kitchen", t)
+    arbiter.progress("bedroom", t - 1.0)  # bedroom's detector is a second behind
+    results: dict[str, bool] = {}
+    kitchen = threading.Thread(target=lambda: results.setdefault("kitchen", arbiter.claim("kitchen", 0.95, -30.0, t)))
+    kitchen.start()
+    time.sleep(0.8)  # longer than the window, in wall-clock time
+    results["bedroom"] = arbiter.claim("bedroom", 0.96, -15.0, t + 0.1)  # same wake, heard louder
+    kitchen.join()
+    assert results == {"kitchen": False, "bedroom": True}
+
+
+def test_a_room_that_stopped_streaming_is_not_waited_for() -> None:
+    arbiter = Arbiter(window_s=0.5)
+    for s in ("kitchen", "bedroom"):
+        arbiter.register(s)
+    arbiter.progress("bedroom", time.monotonic() - 5.0)
+    time.sleep(1.1)
+    t0 = time.monotonic()
+    assert arbiter.claim("kitchen", 0.9, -30.0) is True
+    assert time.monotonic() - t0 < 0.2
 
 
 def test_a_single_room_answers_without_waiting() -> None:

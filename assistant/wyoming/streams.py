@@ -33,13 +33,15 @@ class QueueSource:
     def __init__(self, frame_samples: int, name: str) -> None:
         self.frame_samples = frame_samples
         self.name = name
-        self._q: queue.Queue[bytes | BaseException | None] = queue.Queue()
+        self._q: queue.Queue[tuple[float, bytes] | BaseException | None] = queue.Queue()
         self._rest = b""
         self.received_s = 0.0
+        self.frame_arrival = time.monotonic()
+        """When the audio that completed the latest yielded frame arrived (wake arbitration compares rooms by it)."""
 
     def push(self, pcm: bytes) -> None:
         self.received_s += len(pcm) / 2 / 16000
-        self._q.put(pcm)
+        self._q.put((time.monotonic(), pcm))
 
     def end(self, error: BaseException | None = None) -> None:
         """No more audio: a clean end (None) or the peer's failure, raised in the pipeline's thread."""
@@ -53,9 +55,11 @@ class QueueSource:
                 return
             if isinstance(item, BaseException):
                 raise item
-            self._rest += item
+            arrived, pcm = item
+            self._rest += pcm
             while len(self._rest) >= need:
                 frame, self._rest = self._rest[:need], self._rest[need:]
+                self.frame_arrival = arrived
                 yield np.frombuffer(frame, dtype=np.int16).copy()
 
     def close(self) -> None:
