@@ -21,11 +21,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("run", help="run the assistant: wake word, listen, understand, reply, forever")
     s.add_argument(
-        "--input", default="mic", help="mic (default), a WAV file, or - for raw 16 kHz mono s16le PCM on stdin"
+        "--input", default="mic",
+        help="mic (default), a WAV file, - for raw 16 kHz mono s16le PCM on stdin, or none (satellites only)"
     )
     s.add_argument("--output", default="speaker", help="speaker (default), a WAV file, or none")
     s.add_argument("--area", help="the room this speaker is in (area id or name)")
     s.add_argument("--json", action="store_true", help="print one JSON line per pipeline event on stdout")
+
+    s = sub.add_parser("serve", help="offer Hearth's STT, TTS, wake words and understanding over Wyoming")
+    s.add_argument("--wyoming", metavar="URI", help="tcp://HOST:PORT to listen on (default: [wyoming] serve)")
 
     s = sub.add_parser("demo", help="a bundled recording through the whole pipeline; no mic, speaker or broker needed")
     s.add_argument("--output", default="hearth-demo-reply.wav", help="where to write the reply WAV")
@@ -92,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     s.add_argument("--quick", action="store_true", help="short mode (CI): fewer commands and runs")
     s.add_argument("--runs", type=int, help="timed runs per command (default 3, quick 1)")
+    s.add_argument("--satellites", action="store_true",
+                   help="instead: CPU per idle satellite stream, first-audio latency via a satellite vs local")
 
     s = sub.add_parser("train", help="train Hearth's LoRA adapter for the bundled LLM (needs the [train] extra)")
     s.add_argument("--out", metavar="DIR", help="output directory (default: models/adapter)")

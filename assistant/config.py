@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import itertools
 import os
+import re
 import tomllib
 import types
 import typing
@@ -205,6 +206,35 @@ class AuditConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SatelliteConfig:
+    """One ``[[satellites]]`` entry: a Wyoming satellite (e.g. ``wyoming-satellite``) Hearth connects to."""
+
+    uri: str = ""
+    """``tcp://HOST:PORT`` of the satellite's Wyoming server; empty = found by ``name`` through zeroconf."""
+    area: str = ""
+    """The room it stands in: "turn off the light" said to it means this room's light."""
+    name: str = ""
+    """Its name in logs and Home Assistant (and its zeroconf name when ``uri`` is empty); empty = the area."""
+
+
+@dataclass(frozen=True, slots=True)
+class WyomingConfig:
+    serve: str = ""
+    """``tcp://HOST:PORT``: also offer Hearth's STT, TTS, wake words and understanding over Wyoming."""
+    allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Peer addresses the Wyoming server answers (Wyoming has no authentication); others are dropped."""
+    arbitration_window_s: float = 0.7
+    """Wake words heard by several satellites within this many seconds get one answer, seconds."""
+    reconnect_max_s: float = 30.0
+    """Longest wait between reconnection attempts to a satellite, seconds."""
+    discover: bool = False
+    """Browse the local network for Wyoming satellites (zeroconf ``_wyoming._tcp``): a ``[[satellites]]``
+    entry with a ``name`` and no ``uri`` is served wherever it is found; others are only logged."""
+    ping_s: float = 5.0
+    """Ping period; a satellite that answers pings and then stops answering is reconnected, seconds."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -216,6 +246,9 @@ class Config:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    wyoming: WyomingConfig = field(default_factory=WyomingConfig)
+    satellites: tuple[SatelliteConfig, ...] = ()
+    """``[[satellites]]``: the room satellites this hub serves."""
 
     @property
     def data_dir(self) -> Path:
@@ -292,6 +325,7 @@ _POSITIVE = {
     "preroll_s", "frame_ms", "refractory_s", "trailing_silence_s", "max_command_s",
     "no_speech_timeout_s", "threads", "beam_size", "trigger_level", "n_ctx", "port",
     "keepalive_s", "length_scale", "max_payload_bytes", "intent_ttl_s", "sensitive_ttl_s", "retention_days",
+    "arbitration_window_s", "reconnect_max_s", "ping_s",
 }
 _UNIT = {"threshold"}
 
@@ -322,11 +356,40 @@ def from_dict(data: dict[str, Any]) -> Config:
             close = difflib.get_close_matches(name, list(sections), n=1)
             hint = f" (did you mean [{close[0]}]?)" if close else ""
             raise ConfigError(f"unknown section [{name}]{hint}; allowed sections: {', '.join(sections)}")
+        if name == "satellites":
+            kwargs[name] = _satellites(value)
+            continue
         if not isinstance(value, dict):
             raise ConfigError(f"[{name}] must be a table")
         cls = typing.get_type_hints(Config)[name]
         kwargs[name] = _build(cls, value, name)
-    return Config(**kwargs)
+    cfg = Config(**kwargs)
+    unfound = [s.name for s in cfg.satellites if not s.uri]
+    if unfound and not cfg.wyoming.discover:
+        raise ConfigError(f"[[satellites]] {', '.join(unfound)}: no uri; give one, or set [wyoming] discover = true")
+    return cfg
+
+
+def _satellites(value: Any) -> tuple[SatelliteConfig, ...]:
+    """``[[satellites]]`` entries: each needs a ``tcp://HOST:PORT`` uri; uris and names are unique."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError("satellites must be an array of tables: [[satellites]] uri = \"tcp://HOST:PORT\"")
+    sats = tuple(_build(SatelliteConfig, v, f"satellites[{i}]") for i, v in enumerate(value))
+    for i, sat in enumerate(sats):
+        if not sat.uri:
+            if not sat.name:
+                raise ConfigError(f"[satellites[{i}]] needs uri = \"tcp://HOST:PORT\" (or a name, found "
+                                  "through [wyoming] discover = true)")
+            continue
+        m = re.fullmatch(r"tcp://([^:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})", sat.uri)
+        if not m or not 0 < int(m.group(2)) < 65536:
+            raise ConfigError(f"[satellites[{i}]] uri = {sat.uri!r} must be tcp://HOST:PORT")
+    for key in ("uri", "name"):
+        seen = [getattr(s, key) for s in sats if getattr(s, key)]
+        dupes = sorted({v for v in seen if seen.count(v) > 1})
+        if dupes:
+            raise ConfigError(f"[[satellites]] {key} must be unique; repeated: {', '.join(dupes)}")
+    return sats
 
 
 def load(path: str | Path | None = None) -> Config:
@@ -369,6 +432,12 @@ def default_toml() -> str:
     cfg = Config()
     for section in dataclasses.fields(Config):
         obj = getattr(cfg, section.name)
+        if section.name == "satellites":
+            lines += ["# Room satellites (any number): one [[satellites]] table each.",
+                      "# [[satellites]]", '# uri = "tcp://192.168.1.31:10700"   # its Wyoming server',
+                      '# area = "kitchen"                  # the room it stands in',
+                      '# name = "kitchen"                  # optional; default: the area', ""]
+            continue
         lines.append(f"[{section.name}]")
         docs = _attribute_docs(type(obj))
         for f in dataclasses.fields(obj):

@@ -121,6 +121,8 @@ class Announcement(Event):
 
     text: str
     source: str = ""
+    area: str | None = None
+    """The room to speak in (a satellite's area); None = every room."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

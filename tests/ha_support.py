@@ -37,7 +37,8 @@ EXTRA_PINS = ("josepy<2",)
 INTEGRATIONS = (
     "mqtt", "template", "input_boolean", "input_text", "input_number", "counter", "automation",
     "script", "api", "http", "onboarding", "auth", "person", "text", "button", "switch", "sensor",
-    "event", "light", "device_automation", "lock", "scene",
+    "event", "light", "device_automation", "lock", "scene", "wyoming", "zeroconf", "assist_pipeline",
+    "conversation", "stt", "tts",
 )
 """Integrations the test config loads (HA's always-on defaults are added at install time)."""
 CLIENT_ID = "http://127.0.0.1/"
@@ -134,6 +135,8 @@ http:
   server_host: 127.0.0.1
   server_port: {port}
 api:
+config:
+media_source:
 onboarding:
 logger:
   default: warning

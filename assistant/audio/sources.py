@@ -142,10 +142,30 @@ class MicSource:
                 self._queue.put_nowait(None)
 
 
+class IdleSource:
+    """No local microphone (``--input none``): yields nothing until closed; satellites bring the audio."""
+
+    live = True
+
+    def __init__(self, frame_samples: int) -> None:
+        self.frame_samples = frame_samples
+        self._closed = threading.Event()
+
+    def frames(self) -> Iterator[np.ndarray]:
+        while not self._closed.wait(0.5):
+            pass
+        yield from ()
+
+    def close(self) -> None:
+        self._closed.set()
+
+
 def open_source(spec: str, frame_samples: int, device: str = "") -> AudioSource:
-    """``mic`` → MicSource, ``-`` → StdinSource, anything else → WavFileSource."""
+    """``mic`` → MicSource, ``-`` → StdinSource, ``none`` → IdleSource, anything else → WavFileSource."""
     if spec == "mic":
         return MicSource(frame_samples, device)
     if spec == "-":
         return StdinSource(frame_samples)
+    if spec == "none":
+        return IdleSource(frame_samples)
     return WavFileSource(spec, frame_samples)

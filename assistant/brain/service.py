@@ -114,14 +114,14 @@ class HearthBrain:
 
     # -- voice outside a turn ---------------------------------------------------------------
 
-    def announce(self, text: str, source: str = "") -> None:
+    def announce(self, text: str, source: str = "", area: str | None = None) -> None:
         if self.bus is not None:
-            self.bus.publish(Announcement(text=text, source=source))
+            self.bus.publish(Announcement(text=text, source=source, area=area))
         else:
             log.info("announcement: %s", text)
 
     def _timer_done(self, t: Timer) -> None:
-        self.announce(t.announcement(), source="timer")
+        self.announce(t.announcement(), source="timer", area=t.area)  # rings in the room it was set in
 
     # -- understanding ----------------------------------------------------------------------
 

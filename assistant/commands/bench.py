@@ -9,4 +9,8 @@ from assistant.config import Config
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
+    if getattr(args, "satellites", False):
+        from assistant.hubbench import main as satellites_main
+
+        return satellites_main(cfg, as_json=args.json)
     return main(cfg, quick=args.quick, runs=args.runs, as_json=args.json)

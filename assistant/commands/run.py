@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
+    if cfg.satellites or cfg.wyoming.serve or args.input == "none":
+        from assistant.hubrun import run_hub
+
+        return run_hub(args, cfg)
     assistant = app.build_assistant(cfg, input_spec=args.input, output_spec=args.output, area=args.area)
     assistant.bus.subscribe(EventPrinter(sys.stderr))
     if args.json:
