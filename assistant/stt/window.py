@@ -69,11 +69,13 @@ def _long_enough(unit: str) -> bool:
 
 
 def decode(model: Any, audio: np.ndarray, language: str, *, beam_size: int,
-           prompts: dict[str, str] | None = None, supported: tuple[str, ...] = ("en", "zh")) -> Decoded | None:
+           prompts: dict[str, str] | None = None, supported: tuple[str, ...] = ("en", "zh"),
+           prefix: str = "") -> Decoded | None:
     """Transcribe float32 ``audio`` on a fitted window; None when the caller must use the full one.
 
     ``language`` "auto" picks the likeliest of ``supported`` from the same encoder output;
-    ``prompts`` maps a language to its initial prompt."""
+    ``prompts`` maps a language to its initial prompt; ``prefix``: words known to open the audio
+    (the wake phrase), forced as the transcript's start."""
     from faster_whisper.tokenizer import Tokenizer
     from faster_whisper.transcribe import get_suppressed_tokens
 
@@ -93,8 +95,9 @@ def decode(model: Any, audio: np.ndarray, language: str, *, beam_size: int,
     tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
                           language=language)
     previous = tokenizer.encode(" " + initial_prompt.strip()) if initial_prompt else []
-    prompt = model.get_prompt(tokenizer, previous, without_timestamps=True)
-    budget = int(TOKENS_PER_S * len(audio) / 16000) + TOKENS_SLACK
+    prompt_no_prefix = model.get_prompt(tokenizer, previous, without_timestamps=True)
+    prompt = model.get_prompt(tokenizer, previous, without_timestamps=True, prefix=prefix or None)
+    budget = int(TOKENS_PER_S * len(audio) / 16000) + TOKENS_SLACK + len(prompt) - len(prompt_no_prefix)
     result = model.model.generate(
         encoded, [prompt], beam_size=beam_size, max_length=len(prompt) + budget,
         return_scores=True, return_no_speech_prob=True, suppress_blank=True,
