@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     s.add_argument("--quick", action="store_true", help="short mode (CI): fewer commands and runs")
     s.add_argument("--runs", type=int, help="timed runs per command (default 3, quick 1)")
+    s.add_argument("--stt", action="store_true",
+                   help="instead: word error rate and time on real human recordings, Hearth vs plain faster-whisper")
+    s.add_argument("--wake", action="store_true",
+                   help="instead: wake-word recall on voices Hearth was not tuned to, and false accepts per hour")
+    s.add_argument("--hours", type=float, default=1.0, help="with --wake: hours of other sound for false accepts")
 
     s = sub.add_parser("train", help="train Hearth's LoRA adapter for the bundled LLM (needs the [train] extra)")
     s.add_argument("--out", metavar="DIR", help="output directory (default: models/adapter)")

@@ -9,4 +9,9 @@ from assistant.config import Config
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
+    if getattr(args, "stt", False) or getattr(args, "wake", False):
+        from assistant import frontbench
+
+        return frontbench.main(cfg, stt=args.stt, wake=args.wake, hours=args.hours, quick=args.quick,
+                               runs=args.runs, as_json=args.json)
     return main(cfg, quick=args.quick, runs=args.runs, as_json=args.json)
