@@ -114,7 +114,7 @@ def strip_phrase(text: str, tokens: list[str]) -> str | None:
         # Only the first words may be a clipped phrase ("Jarvis, ..."); later, earlier talk stands
         # before it and the whole phrase must be there ("turn on Jarvis's lamp" keeps its name).
         targets, need = (tails | {whole}, MATCH_RATIO) if first == 0 else ({whole}, LATER_MATCH_RATIO)
-        for last in range(first, min(first + len(tokens) + 1, len(words))):
+        for last in range(first, min(first + len(tokens), len(words))):
             said = _letters("".join(m.group() for m in words[first:last + 1]))
             score = max(_similar(said, t) for t in targets) if said else 0.0
             if score >= need and (best is None or score > best[0] + 1e-9):
