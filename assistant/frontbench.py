@@ -80,7 +80,8 @@ def main(cfg: Config, *, stt: bool, wake: bool, hours: float, quick: bool, runs:
         print(f"speech-to-text on {r['recordings']} real recordings ({r['audio_s']} s, {r['hearth']['words']} words)")
         for name in ("hearth", "plain"):
             s = r[name]
-            print(f"  {name:7s} WER {s['wer']:.3f} ({s['errors']} errors)  p50 {s['p50_s']:.2f} s  total {s['total_s']:.1f} s")
+            print(f"  {name:7s} WER {s['wer']:.3f} ({s['errors']} errors)  "
+                  f"p50 {s['p50_s']:.2f} s  total {s['total_s']:.1f} s")
     if "wake" in report:
         w = report["wake"]
         print(f"wake word {w['word']}: {w['positive_clips']} clips, {w['negative_hours']} h without it "

@@ -16,8 +16,8 @@ def test_normalize_and_word_errors() -> None:
     assert realbench.normalize("Go forward 10 meters.") == ["go", "forward", "ten", "meters"]
     assert realbench.normalize("Mr. Dashwood, ill-disposed; 40%") == ["mister", "dashwood", "ill", "disposed",
                                                                        "forty", "percent"]
-    assert realbench.word_errors("a b c d".split(), "a x c".split()) == 2
-    assert realbench.word_errors([], "a".split()) == 1
+    assert realbench.word_errors(["a", "b", "c", "d"], ["a", "x", "c"]) == 2
+    assert realbench.word_errors([], ["a"]) == 1
 
 
 def test_real_recordings_are_installed() -> None:

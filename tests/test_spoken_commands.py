@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -145,7 +144,8 @@ def test_spoken_commands_in_other_voices_are_understood(
         by.setdefault("one breath" if seg.gap_s == 0 else f"pause {seg.gap_s} s", Counter())[v] += 1
     for key, c in by.items():
         print(f"{key:40s} right {c['right']}/{sum(c.values())}  wrong {c['wrong']}")
-    assert verdicts.count("wrong") == 0, [(s.voice, s.spoken.text) for s, v in zip(segments, verdicts) if v == "wrong"]
+    assert verdicts.count("wrong") == 0, [(s.voice, s.spoken.text) for s, v in zip(segments, verdicts, strict=True)
+                                            if v == "wrong"]
     assert verdicts.count("right") / len(verdicts) >= MIN_CORRECT, by
     # every style on its own, too: one breath must not be the weak spot
     for key, c in by.items():

@@ -45,7 +45,8 @@ def test_phrase_start_is_the_end_of_the_last_pause_before_the_phrase() -> None:
 def test_wake_phrase_spelled_for_whisper() -> None:
     assert boundary.wake_tokens("/m/hey_jarvis_v0.1.onnx") == ["hey", "jarvis"]
     assert boundary.spoken("hey_jarvis") == "Hey Jarvis,"
-    assert boundary.strip_phrase("Hey Jarvis, hey Jarvis, lock the door", ["hey", "jarvis"]) == "hey Jarvis, lock the door"
+    twice = "Hey Jarvis, hey Jarvis, lock the door"
+    assert boundary.strip_phrase(twice, ["hey", "jarvis"]) == "hey Jarvis, lock the door"
     assert boundary.strip_phrase("The jar is full", ["hey", "jarvis"]) is None
 
 
@@ -80,7 +81,7 @@ def test_one_breath_command_is_transcribed_whole_and_the_same_every_time(
         texts = [e.text for e in events if isinstance(e, Transcribed)]
         wakes = [round(e.t_s - lead_s, 2) for e in events if isinstance(e, WakeDetected)]
         intents = [[i.intent for i in e.understanding.intents] for e in events if isinstance(e, Understood)]
-        assert len(texts) == 1 and normalize(texts[0]) == "turn off the kitchen light".split(), texts
+        assert len(texts) == 1 and normalize(texts[0]) == ["turn", "off", "the", "kitchen", "light"], texts
         assert intents == [["HassTurnOff"]]
         results.append((texts, wakes))
     assert results[0] == results[1]  # the same recording, the same result

@@ -69,9 +69,11 @@ def recordings(pocketsphinx: Path = POCKETSPHINX, alsa: Path = ALSA_SOUNDS) -> l
     return found
 
 
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
-        "sixteen seventeen eighteen nineteen".split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SPELLING = {"mr": "mister", "mrs": "missus", "dr": "doctor", "meters": "meters", "metres": "meters"}
 
 

@@ -29,15 +29,18 @@ WAKE_TEXTS = ("hey jarvis", "hey, jarvis", "hey jarvis!")
 COMMANDS = ("turn off the kitchen light", "what time is it", "set the bedroom light to forty percent",
             "is the garage door open", "close the living room blinds")
 GAPS_S = (0.0, 0.2, 0.7)
-_WORDS = ("the a of and to in is you that it he was for on are as with his they I at be this have from or one "
-          "had by word but not what all were we when your can said there use an each which she do how their "
-          "if will up other about out many then them these so some her would make like him into time has look "
-          "two more write go see number no way could people my than first water been call who oil its now find "
-          "long down day did get come made may part kitchen light door window garden service harvest jar "
-          "heavy jazz travel hey there hello weather news tonight report market city council game score team "
-          "player season dinner recipe chicken oven minutes cup sugar flour children school teacher music "
-          "radio station traffic highway morning evening charges chart carve jarring hair vest garage "
-          "travis harvey jasmine marvel purpose service nervous address").split()
+_WORD_TEXT = """
+the a of and to in is you that it he was for on are as with his they I at be this have from or one
+had by word but not what all were we when your can said there use an each which she do how their if
+will up other about out many then them these so some her would make like him into time has look two
+more write go see number no way could people my than first water been call who oil its now find long
+down day did get come made may part kitchen light door window garden service harvest jar heavy jazz
+travel hey there hello weather news tonight report market city council game score team player season
+dinner recipe chicken oven minutes cup sugar flour children school teacher music radio station
+traffic highway morning evening charges chart carve jarring hair vest garage travis harvey jasmine
+marvel purpose service nervous address
+"""
+_WORDS = tuple(_WORD_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)
