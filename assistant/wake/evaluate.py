@@ -52,14 +52,22 @@ class Trace:
     scores: np.ndarray
 
 
-def detections(scores: np.ndarray, threshold: float, trigger_level: int, refractory_frames: int = 25) -> int:
-    """How many times a word triggers on ``scores`` under this policy (as OpenWakeWordDetector does)."""
-    count, run, last = 0, 0, -(10**9)
+def trigger_frames(scores: np.ndarray, threshold: float, trigger_level: int,
+                   refractory_frames: int = 25) -> list[int]:
+    """Frames at which a word triggers on ``scores`` under this policy (as OpenWakeWordDetector does)."""
+    found: list[int] = []
+    run, last = 0, -(10**9)
     for i, s in enumerate(scores):
         run = run + 1 if s >= threshold else 0
         if run >= trigger_level and i - last >= refractory_frames:
-            count, run, last = count + 1, 0, i
-    return count
+            found.append(i)
+            run, last = 0, i
+    return found
+
+
+def detections(scores: np.ndarray, threshold: float, trigger_level: int, refractory_frames: int = 25) -> int:
+    """How many times a word triggers on ``scores`` under this policy."""
+    return len(trigger_frames(scores, threshold, trigger_level, refractory_frames))
 
 
 def score_clip(detector: OpenWakeWordDetector, audio: np.ndarray, word: str) -> np.ndarray:
@@ -179,8 +187,10 @@ def judge(positives: Sequence[Trace], negatives: np.ndarray, negative_hours: flo
         per_voice = {v: sum(detections(t.scores, p.threshold, p.trigger_level) > 0 for t in ts) / len(ts)
                      for v, ts in by_voice.items()}
         hits = sum(detections(t.scores, p.threshold, p.trigger_level) > 0 for t in positives)
-        fa = detections(negatives, p.threshold, p.trigger_level)
+        fa_frames = trigger_frames(negatives, p.threshold, p.trigger_level)
+        fa = len(fa_frames)
         out.append({"threshold": p.threshold, "trigger_level": p.trigger_level,
                     "recall": round(hits / max(1, len(positives)), 3), "recall_per_voice": per_voice,
-                    "false_accepts": fa, "false_accepts_per_hour": round(fa / negative_hours, 2)})
+                    "false_accepts": fa, "false_accepts_per_hour": round(fa / negative_hours, 2),
+                    "false_accepts_at_s": [round((i + 1) * FRAME_SAMPLES / SAMPLE_RATE, 2) for i in fa_frames]})
     return out
