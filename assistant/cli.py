@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--runs", type=int, help="timed runs per command (default 3, quick 1)")
     s.add_argument("--satellites", action="store_true",
                    help="instead: CPU per idle satellite stream, first-audio latency via a satellite vs local")
+    s.add_argument("--stt", action="store_true",
+                   help="instead: word error rate and time on real human recordings, Hearth vs plain faster-whisper")
+    s.add_argument("--wake", action="store_true",
+                   help="instead: wake-word recall on voices Hearth was not tuned to, and false accepts per hour")
+    s.add_argument("--hours", type=float, default=1.0, help="with --wake: hours of other sound for false accepts")
 
     s = sub.add_parser("train", help="train Hearth's LoRA adapter for the bundled LLM (needs the [train] extra)")
     s.add_argument("--out", metavar="DIR", help="output directory (default: models/adapter)")

