@@ -13,7 +13,7 @@ from assistant.skillkit.skill import SkillResult, skill
 @skill("HassNevermind")
 def nevermind(ctx: SkillContext) -> SkillResult:
     """Do nothing: the user changed their mind ('never mind', 'forget it')."""
-    return SkillResult(reply=ctx.say("Okay.", "好的。"), intents=(Intent("HassNevermind"),))
+    return SkillResult(reply=ctx.t("brain.okay"), intents=(Intent("HassNevermind"),))
 
 
 Message = Annotated[str, "the message as spoken, e.g. 'dinner is ready'"]

@@ -138,7 +138,7 @@ def get_state(
         e = ents[0]
         return SkillResult(reply=ctx.t("ask_state.yes" if matching else "ask_state.no",
                                        name=display(e, ctx), state=state_word(e, ctx)), intents=intent)
-    said = state_word(matching[0], ctx) if matching else i18n.state(canon, ctx.language)
+    said = state_word(matching[0], ctx) if matching else _asked_word(ents[0], canon, ctx)
     if not matching:
         return SkillResult(reply=ctx.t("ask_state.none", state=said), intents=intent)
     who = names(matching, ctx)
@@ -146,6 +146,14 @@ def get_state(
         return SkillResult(reply=ctx.t("ask_state.all_are", state=said, names=who), intents=intent)
     key = "ask_state.one_is" if len(matching) == 1 else "ask_state.some_are"
     return SkillResult(reply=_capital(ctx.t(key, names=who, state=said)), intents=intent)
+
+
+def _asked_word(e: Entity, canon: str, ctx: SkillContext) -> str:
+    """The asked state in words fitting ``e`` ("on" asked of a motion sensor is "detecting motion")."""
+    if e.domain == "binary_sensor" and canon in ("on", "off"):
+        on_off = BINARY.get(str(e.attributes.get("device_class")), ("on", "off"))
+        return i18n.state(on_off[0] if canon == "on" else on_off[1], ctx.language)
+    return i18n.state(canon, ctx.language)
 
 
 def _capital(s: str) -> str:
