@@ -42,7 +42,16 @@ def _duration(ctx: SkillContext, hours: int | None, minutes: int | None, seconds
 def _label(t: Timer, ctx: SkillContext) -> str:
     if t.name:
         return ctx.t("timer.named", name=t.name)
-    return ctx.t("timer.lasting", duration=describe_s(t.set_s or t.duration_s, ctx.language))
+    return ctx.t("timer.lasting", duration=_length(t.set_s or t.duration_s, ctx))
+
+
+def _length(seconds: float, ctx: SkillContext) -> str:
+    """A timer's length as it qualifies the word "timer": "10 minute", "1 hour and 30 minute", "10分钟"."""
+    said = describe_s(seconds, ctx.language)
+    if i18n.base(ctx.language) == "en":
+        for unit in ("hour", "minute", "second"):
+            said = said.replace(f"{unit}s", unit)
+    return said
 
 
 class Which:
@@ -74,7 +83,7 @@ class Which:
         if self.name:
             return ctx.t("timer.none_named", name=self.name)
         if self.set_s is not None:
-            return ctx.t("timer.none_named", name=describe_s(self.set_s, ctx.language))
+            return ctx.t("timer.none_named", name=_length(self.set_s, ctx))
         if self.area is not None:
             return ctx.t("timer.none_named", name=area_name(self.area, ctx.language))
         return ctx.t("timer.none")

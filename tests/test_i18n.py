@@ -50,7 +50,7 @@ def test_unknown_language_and_key() -> None:
 def test_not_found_names_the_kind_in_the_speakers_language() -> None:
     room = INV.area("living_room")
     assert failure(Resolution("none", (), "cover", room), "zh") == "客厅没有窗帘。"
-    assert failure(Resolution("none", (), "cover", room), "en") == "There's no blind in the Living Room."
+    assert failure(Resolution("none", (), "cover", room), "en") == "I can't find any blinds in the Living Room."
     assert failure(Resolution("none", (), "toaster", room), "en") == (
         "I don't know a device called toaster in the Living Room.")
     lamps = tuple(e for e in INV.entities if e.entity_id in ("light.floor_lamp", "light.desk_lamp"))

@@ -148,9 +148,9 @@ def test_timers_by_duration_and_room(brain: HearthBrain) -> None:
     brain.understand("set a timer for 10 minutes", area="kitchen")
     brain.understand("set a timer for 5 minutes", area="bedroom")
     status = brain.understand("how much time is left on the ten minute timer")
-    assert "10 minutes left on the 10 minutes timer" in status.reply and "5 minutes" not in status.reply
+    assert "10 minutes left on the 10 minute timer" in status.reply and "5 minutes" not in status.reply
     u = brain.understand("cancel the bedroom timer")
-    assert u.reply == "Cancelled the 5 minutes timer." and u.intents[0].slots["area_id"] == "bedroom"
+    assert u.reply == "Cancelled the 5 minute timer." and u.intents[0].slots["area_id"] == "bedroom"
     assert [t.set_s for t in brain.timers.all()] == [600]
     assert brain.understand("取消十分钟的计时器").reply == "已取消10分钟的计时器。"
     assert brain.understand("cancel the kitchen timer").reply == "There's no Kitchen timer."

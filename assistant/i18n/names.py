@@ -34,7 +34,7 @@ def spoken_kind(spoken: str, language: str) -> str | None:
     dom = words.domain_of_word(spoken) if spoken.strip() else None
     if dom is None:
         return None
-    return i18n.kind(dom, language, plural=words.is_plural(spoken))
+    return i18n.kind(dom, language, plural=True)
 
 
 def failure(res: Resolution, language: str) -> str:
@@ -54,6 +54,10 @@ def failure(res: Resolution, language: str) -> str:
         return i18n.text("target.unsupported", lang, name=names[0] if names else res.spoken)
     if res.status == "none":
         kind = spoken_kind(res.spoken, lang)
+        said = words.normalize(res.spoken)
+        domain_id = "_" in res.spoken or said in words.DOMAIN_NAMES_EN  # a slot value, not a word said
+        if kind is not None and said and not domain_id and words.is_chinese(said) == (lang == "zh"):
+            kind = said  # the speaker's own word for it ("curtains", "窗帘")
         if kind is not None:
             return i18n.text("target.no_kind_in" if where else "target.no_kind", lang, kind=kind, area=where)
         return i18n.text("target.none_in" if where else "target.none", lang, name=res.spoken, area=where)
