@@ -214,3 +214,23 @@ def test_area_slot_carries_the_name_and_the_speakers_room(brain: HearthBrain) ->
     assert here == {"name": "light", "area": "Office", "area_id": "office"}
     named = brain.understand("turn on the kitchen light", execute=False).intents[0].slots
     assert named == {"name": "Kitchen Light"}  # a name said in full: no room decided anything
+
+
+def test_hearth_sentences_extend_home_assistants_without_changing_them() -> None:
+    from home_assistant_intents import get_intents
+
+    from assistant.brain import sentences
+
+    for lang in ("en", "zh-CN"):
+        data = get_intents(lang)
+        assert data is not None
+        before = len(data["intents"]["HassTurnOn"]["data"])
+        merged = sentences.merged(data, lang)
+        assert len(merged["intents"]["HassTurnOn"]["data"]) > before == len(data["intents"]["HassTurnOn"]["data"])
+        assert "HassVacuumStop" in merged["intents"] and "HassVacuumStop" not in data["intents"]
+
+
+def test_words_answering_a_question_are_not_split(brain: HearthBrain) -> None:
+    assert brain.understand("unlock the front door", conversation_id="q").expects_reply
+    u = brain.understand("no, turn on the kitchen light and the floor lamp", conversation_id="q")
+    assert not acts(u) and u.reply == "Okay, I won't."

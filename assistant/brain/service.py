@@ -134,7 +134,9 @@ class HearthBrain:
         lang = self._language(language, text)
         where = self._home.resolver.area(area) if area else None
         area_id = where.id if where else None
-        parts = self._parts(text, lang, area_id)
+        asked = self.memory.get(conversation_id)
+        waiting = asked.confirm is not None or asked.choice is not None  # the words answer a question
+        parts = [text] if waiting else self._parts(text, lang, area_id)
         if len(parts) == 1:
             u = self._one(text, area_id, lang, conversation_id, execute, execute)
         else:
