@@ -153,6 +153,16 @@ class CommandAudio(Event):
         return {"type": self.type, "run_id": self.run_id, "ts": self.ts, "audio_s": len(self.samples) / 16000}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Broadcast(Event):
+    """A spoken message for every room ("tell everyone dinner is ready"); satellites speak it."""
+
+    text: str
+    area: str = ""
+    """The room it was said in (id), so that room need not hear it again."""
+    language: str = "en"
+
+
 E = TypeVar("E", bound=Event)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from assistant import i18n
 from assistant.brain.gate import SENSITIVE_SERVICES, entity_is_sensitive
 from assistant.home.inventory import Entity
-from assistant.home.words import is_chinese
+from assistant.i18n.names import entity_name
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult
@@ -30,18 +31,16 @@ def declare(*groups: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 def display(e: Entity, ctx: SkillContext) -> str:
     """The entity's name in the conversation's language (a Chinese alias for Chinese replies)."""
-    if ctx.zh:
-        return next((a for a in e.aliases if is_chinese(a)), e.name)
-    return e.name
+    return entity_name(e, ctx.language)
 
 
 def names(ents: Iterable[Entity], ctx: SkillContext) -> str:
     """ "the Kitchen Light and Counter Lights" / "厨房灯和橱柜灯"."""
     ns = [display(e, ctx) for e in ents]
-    if ctx.zh:
-        return "、".join(ns[:-1]) + ("和" if len(ns) > 1 else "") + ns[-1]
-    listed = ns[0] if len(ns) == 1 else ", ".join(ns[:-1]) + " and " + ns[-1]
-    return "the " + listed if len(ns) == 1 and not listed.lower().startswith("the ") else listed
+    listed = i18n.join(ns, ctx.language)
+    if i18n.base(ctx.language) == "en" and len(ns) == 1 and not listed.lower().startswith("the "):
+        return "the " + listed
+    return listed
 
 
 def slots(**kw: Any) -> dict[str, Any]:
@@ -49,21 +48,25 @@ def slots(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None and v != ""}
 
 
-def needs_confirmation(e: Entity) -> bool:
-    """Locks, alarm panels and garage doors act only after a spoken "yes"."""
+def needs_confirmation(e: Entity, opening: bool = False) -> bool:
+    """Locks, alarm panels, garage doors and gates act only after a spoken "yes"; valves when opened
+    (water that runs unattended floods a house; closing one is always safe)."""
+    if e.domain == "valve":
+        return opening
     return entity_is_sensitive(e)
 
 
 def confirm_first(
-    ctx: SkillContext, call: ToolCall, ents: Iterable[Entity], verb_en: str, verb_zh: str
+    ctx: SkillContext, call: ToolCall, ents: Iterable[Entity], verb: str, *, opening: bool = False,
 ) -> SkillResult | None:
-    """A "are you sure?" result when a sensitive target is involved and not yet confirmed."""
-    sensitive = [e for e in ents if needs_confirmation(e)]
+    """A "are you sure?" result when a sensitive target is involved and not yet confirmed.
+
+    ``verb`` is the action in words, e.g. ``ctx.t("verb.unlock")``."""
+    sensitive = [e for e in ents if needs_confirmation(e, opening)]
     if not sensitive or ctx.confirmed:
         return None
-    who = names(sensitive, ctx)
     return SkillResult(
-        reply=ctx.say(f"Are you sure you want to {verb_en} {who}?", f"确定要{verb_zh}{who}吗？"),
+        reply=ctx.t("confirm.ask", verb=verb, names=names(sensitive, ctx)),
         expects_reply=True,
         confirm=call,
     )

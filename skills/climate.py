@@ -6,6 +6,7 @@ from typing import Annotated
 
 from assistant.errors import SkillError
 from assistant.home.inventory import Entity
+from assistant.i18n.names import area_name
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
@@ -32,14 +33,12 @@ def set_temperature(
 ) -> SkillResult:
     """Set the target temperature of a thermostat or air conditioner."""
     if not -30 <= temperature <= 100:
-        raise SkillError(ctx.say(f"{_fmt(temperature)} degrees is not a temperature I can set.",
-                                 f"{_fmt(temperature)}度不是可以设置的温度。"))
+        raise SkillError(ctx.t("climate.out_of_range", degrees=_fmt(temperature)))
     ents = ctx.targets(name, area=area, domain=None if name else "climate", domains=("climate",))
     value: float | int = int(temperature) if temperature == int(temperature) else temperature
     actions = tuple(Action("climate.set_temperature", e.entity_id, {"temperature": value}) for e in ents)
     return SkillResult(
-        reply=ctx.say(f"Set {names(ents, ctx)} to {_fmt(temperature)} degrees.",
-                      f"已把{names(ents, ctx)}设为{_fmt(temperature)}度。"),
+        reply=ctx.t("climate.set", names=names(ents, ctx), degrees=_fmt(temperature)),
         intents=(Intent("HassClimateSetTemperature", slots(temperature=temperature, name=name, area=area),
                         actions),),
         undo=tuple(
@@ -81,17 +80,15 @@ def get_temperature(
                 break
         if not ents:
             where = ctx.resolver.area(area) if area else None
-            raise SkillError(ctx.say(
-                f"I don't have a temperature reading for the {where.name if where else 'home'}.",
-                f"{'这里' if where is None else where.name}没有温度读数。"), code="no_reading")
+            place = area_name(where, ctx.language) if where else ctx.t("climate.home")
+            raise SkillError(ctx.t("climate.no_reading", area=place), code="no_reading")
     e = next((x for x in ents if _reading(x) is not None), None)
     if e is None:
-        raise SkillError(ctx.say(f"The {ents[0].name} has no temperature reading.",
-                                 f"{display(ents[0], ctx)}没有温度读数。"), code="no_reading")
+        raise SkillError(ctx.t("climate.no_reading_of", name=display(ents[0], ctx)), code="no_reading")
     t = _reading(e)
     assert t is not None
     unit = e.attributes.get("unit_of_measurement") or e.attributes.get("temperature_unit") or "°C"
     return SkillResult(
-        reply=ctx.say(f"The {e.name} reads {_fmt(t)} {unit}.", f"{display(e, ctx)}现在是{_fmt(t)}{unit}。"),
+        reply=ctx.t("climate.reads", name=display(e, ctx), value=_fmt(t), unit=unit),
         intents=(Intent("HassClimateGetTemperature", slots(name=name, area=area)),),
     )

@@ -6,15 +6,13 @@ from assistant.intents import Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
 
-_WEEKDAYS_ZH = "一二三四五六日"
-
 
 @skill("HassGetCurrentTime")
 def current_time(ctx: SkillContext) -> SkillResult:
     """Say the current time."""
     now = ctx.clock()
-    en = now.strftime("%I:%M %p").lstrip("0")
-    return SkillResult(reply=ctx.say(f"It's {en}.", f"现在是{now.hour}点{now.minute:02d}分。"),
+    return SkillResult(reply=ctx.t("clock.time", time12=now.strftime("%I:%M %p").lstrip("0"), hour=now.hour,
+                                   minute=f"{now.minute:02d}"),
                        intents=(Intent("HassGetCurrentTime"),))
 
 
@@ -22,6 +20,6 @@ def current_time(ctx: SkillContext) -> SkillResult:
 def current_date(ctx: SkillContext) -> SkillResult:
     """Say today's date."""
     d = ctx.clock()
-    en = f"{d.strftime('%A')}, {d.strftime('%B')} {d.day}, {d.year}"
-    zh = f"今天是{d.year}年{d.month}月{d.day}日，星期{_WEEKDAYS_ZH[d.weekday()]}。"
-    return SkillResult(reply=ctx.say(f"Today is {en}.", zh), intents=(Intent("HassGetCurrentDate"),))
+    reply = ctx.t("clock.date", weekday=ctx.t(f"weekday.d{d.weekday()}"), month_name=ctx.t(f"month.m{d.month}"),
+                  month=d.month, day=d.day, year=d.year)
+    return SkillResult(reply=reply, intents=(Intent("HassGetCurrentDate"),))

@@ -25,13 +25,12 @@ def set_position(
 ) -> SkillResult:
     """Open a cover, blind or curtain to a position in percent."""
     if not 0 <= position <= 100:
-        raise SkillError(ctx.say("The position must be between 0 and 100 percent.", "位置必须在0到100之间。"))
+        raise SkillError(ctx.t("position.out_of_range"))
     dom = domain or (None if name or device_class else "cover")
     ents = ctx.targets(name, area=area, domain=dom, device_class=device_class, domains=("cover", "valve"))
     call = call_of("HassSetPosition", position=position, name=name, area=area, domain=domain,
                    device_class=device_class)
-    ask = confirm_first(ctx, call, ents,
-                        f"move to {position}%", f"调到{position}%：")
+    ask = confirm_first(ctx, call, ents, ctx.t("verb.set_position", position=position), opening=position > 0)
     if ask is not None:
         return ask
     actions = tuple(
@@ -40,7 +39,7 @@ def set_position(
         for e in ents
     )
     return SkillResult(
-        reply=ctx.say(f"Set {names(ents, ctx)} to {position}%.", f"已把{names(ents, ctx)}调到{position}%。"),
+        reply=ctx.t("act.set_position", names=names(ents, ctx), position=position),
         intents=(Intent("HassSetPosition", slots(position=position, name=name, area=area, domain=domain,
                                                  device_class=device_class), actions),),
         undo=undo_for("HassSetPosition", ents),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from assistant import i18n
 from assistant.intents import Action, Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
@@ -33,16 +34,6 @@ OFF = {
 }
 TOGGLE = {d: f"{d}.toggle" for d in ("light", "switch", "fan", "cover", "media_player", "input_boolean", "automation")}
 
-# What each service is called in a reply: (past tense, infinitive, Chinese verb).
-VERBS = {
-    "turn_on": ("Turned on", "turn on", "打开"), "turn_off": ("Turned off", "turn off", "关闭"),
-    "open_cover": ("Opened", "open", "打开"), "close_cover": ("Closed", "close", "关上"),
-    "lock": ("Locked", "lock", "锁上"), "unlock": ("Unlocked", "unlock", "解锁"),
-    "start": ("Started", "start", "启动"), "return_to_base": ("Sent home", "send home", "召回"),
-    "alarm_arm_away": ("Armed", "arm", "布防"), "alarm_disarm": ("Disarmed", "disarm", "撤防"),
-    "toggle": ("Toggled", "toggle", "切换"), "open_valve": ("Opened", "open", "打开"),
-    "close_valve": ("Closed", "close", "关闭"),
-}
 # Area-wide commands with no kind of device named touch only these.
 AREA_WIDE = ("light", "switch", "fan")
 
@@ -56,12 +47,12 @@ def _switch(
     ents = ctx.targets(name, area=area, floor=floor, domain=domain, device_class=device_class, domains=only)
     actions = tuple(Action(services[e.domain], e.entity_id) for e in ents)
     verb = services[ents[0].domain].split(".", 1)[1]
-    past, inf, zh = VERBS.get(verb, (verb.replace("_", " ").capitalize(), verb.replace("_", " "), verb))
-    ask = confirm_first(ctx, call, ents, inf, zh)
+    key = verb if i18n.has(f"act.{verb}", ctx.language) else "other"
+    ask = confirm_first(ctx, call, ents, ctx.t(f"verb.{key}"), opening=verb == "open_valve")
     if ask is not None:
         return ask
     return SkillResult(
-        reply=ctx.say(f"{past} {names(ents, ctx)}.", f"已{zh}{names(ents, ctx)}。"),
+        reply=ctx.t(f"act.{key}", names=names(ents, ctx)),
         intents=(Intent(intent, slots(name=name, area=area, floor=floor, domain=domain,
                                       device_class=device_class), actions),),
         undo=undo_for(intent, ents),

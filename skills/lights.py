@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from assistant import i18n
 from assistant.errors import SkillError
 from assistant.home.inventory import Entity
 from assistant.intents import Action, Intent
@@ -34,11 +35,9 @@ def _kelvin(spoken: str, ctx: SkillContext) -> int:
     try:
         k = float(s)
     except ValueError:
-        raise SkillError(ctx.say(f"I don't know the colour temperature {spoken}.",
-                                 f"我不知道色温{spoken}。")) from None
+        raise SkillError(ctx.t("light.unknown_kelvin", value=spoken)) from None
     if not 1000 <= k <= 12000:
-        raise SkillError(ctx.say("Colour temperature must be between 1000 and 12000 kelvin.",
-                                 "色温必须在1000到12000开尔文之间。"))
+        raise SkillError(ctx.t("light.kelvin_range"))
     return int(k)
 
 
@@ -47,10 +46,10 @@ def _modes(e: Entity) -> set[str]:
     return set(m) if isinstance(m, list) else set()
 
 
-def _check(e: Entity, need: set[str], ctx: SkillContext, what_en: str, what_zh: str) -> None:
+def _check(e: Entity, need: set[str], ctx: SkillContext, what: str) -> None:
     modes = _modes(e)
     if modes and not modes & need:
-        raise SkillError(ctx.say(f"The {e.name} can't change {what_en}.", f"{display(e, ctx)}不能调节{what_zh}。"),
+        raise SkillError(ctx.t("light.cannot", name=display(e, ctx), what=ctx.t(f"light.{what}")),
                          code="unsupported")
 
 
@@ -66,9 +65,9 @@ def light_set(
 ) -> SkillResult:
     """Set a light's brightness, colour or colour temperature."""
     if brightness is None and color is None and temperature is None and brightness_step is None:
-        raise SkillError(ctx.say("What should I set the light to?", "要把灯调成什么？"), code="missing_argument")
+        raise SkillError(ctx.t("light.what"), code="missing_argument")
     if brightness is not None and not 0 <= brightness <= 100:
-        raise SkillError(ctx.say("Brightness must be between 0 and 100 percent.", "亮度必须在0到100之间。"))
+        raise SkillError(ctx.t("light.brightness_range"))
     ents = ctx.targets(name, area=area, domain=None if name else "light", domains=("light",))
     data: dict[str, Any] = {}
     if brightness is not None:
@@ -81,27 +80,27 @@ def light_set(
         data["color_temp_kelvin"] = _kelvin(temperature, ctx)
     for e in ents:
         if "brightness_pct" in data or "brightness_step_pct" in data:
-            _check(e, {"brightness", "hs", "rgb", "rgbw", "rgbww", "xy", "color_temp", "white"}, ctx,
-                   "brightness", "亮度")
+            _check(e, {"brightness", "hs", "rgb", "rgbw", "rgbww", "xy", "color_temp", "white"}, ctx, "brightness")
         if "color_name" in data:
-            _check(e, {"hs", "rgb", "rgbw", "rgbww", "xy"}, ctx, "colour", "颜色")
+            _check(e, {"hs", "rgb", "rgbw", "rgbww", "xy"}, ctx, "colour")
         if "color_temp_kelvin" in data:
-            _check(e, {"color_temp"}, ctx, "colour temperature", "色温")
+            _check(e, {"color_temp"}, ctx, "colour_temperature")
     if brightness == 0:
         actions = tuple(Action("light.turn_off", e.entity_id) for e in ents)
     else:
         actions = tuple(Action("light.turn_on", e.entity_id, dict(data)) for e in ents)
     who = names(ents, ctx)
     if brightness is not None:
-        reply = ctx.say(f"Set {who} to {brightness}%.", f"已把{who}调到{brightness}%。")
+        reply = ctx.t("light.set_brightness", names=who, brightness=brightness)
     elif brightness_step is not None:
         up = brightness_step > 0
-        reply = ctx.say(f"Made {who} {'brighter' if up else 'dimmer'}.", f"已把{who}调{'亮' if up else '暗'}了。")
+        reply = ctx.t("light.brighter" if up else "light.dimmer", names=who)
     elif color is not None:
-        reply = ctx.say(f"Set {who} to {data['color_name']}.", f"已把{who}调成{color}。")
+        colour = data["color_name"]
+        named = i18n.has(f"colour.{colour}", ctx.language)
+        reply = ctx.t("light.set_colour", names=who, colour=ctx.t(f"colour.{colour}") if named else color)
     else:
-        reply = ctx.say(f"Set {who} to {data['color_temp_kelvin']} kelvin.",
-                        f"已把{who}的色温调到{data['color_temp_kelvin']}K。")
+        reply = ctx.t("light.set_kelvin", names=who, kelvin=data["color_temp_kelvin"])
     return SkillResult(
         reply=reply,
         intents=(Intent("HassLightSet", slots(name=name, area=area, brightness=brightness, color=color,

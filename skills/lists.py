@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from assistant.errors import SkillError
+from assistant.home import words
 from assistant.home.inventory import Entity
 from assistant.intents import Action, Intent
-from assistant.skillkit.context import SkillContext
+from assistant.skillkit.context import NeedsChoice, SkillContext
 from assistant.skillkit.skill import SkillResult, skill
 from skills._common import declare, display, slots
 
@@ -15,20 +17,39 @@ Item = Annotated[str, "the item as spoken, e.g. 'milk'"]
 ListName = Annotated[str | None, "the list's name as spoken, e.g. 'shopping list'"]
 
 
+_LIST_WORDS = re.compile(r"(?:\s+(?:to[- ]?do\s+)?list|清单|列表)$", re.IGNORECASE)
+
+
 def _list(ctx: SkillContext, name: str | None) -> Entity:
-    if name:
-        return ctx.targets(name, domains=("todo",))[0]
+    """The list named ("the hardware store list", "五金店清单"), else the shopping list."""
     todos = [e for e in ctx.inventory.entities if e.domain == "todo"]
+    if name:
+        said = words.key(name)
+        bare = words.key(_LIST_WORDS.sub("", name.strip()))
+        for e in todos:  # every name of a list, with and without the word "list"
+            keys = {words.key(n) for n in (e.name, *e.aliases)}
+            keys |= {words.key(_LIST_WORDS.sub("", n)) for n in (e.name, *e.aliases)}
+            if said in keys or (bare and bare in keys):
+                return e
+        try:
+            found = ctx.targets(name, domains=("todo",), local=False)
+        except NeedsChoice:
+            raise
+        except SkillError:
+            found = ()
+        if len(found) == 1 and found[0].domain == "todo":
+            return found[0]
+        raise SkillError(ctx.t("todo.unknown", name=name.strip()), code="target_none")
     shopping = [e for e in todos if "shopping" in e.entity_id or "shopping" in e.name.casefold()]
     if not (shopping or todos):
-        raise SkillError(ctx.say("I don't have a shopping list.", "我没有购物清单。"), code="no_list")
+        raise SkillError(ctx.t("todo.no_list"), code="no_list")
     return (shopping or todos)[0]
 
 
 def _clean(item: str, ctx: SkillContext) -> str:
     it = item.strip().strip(".,!?。！？")
     if not it:
-        raise SkillError(ctx.say("What should I add?", "要添加什么？"), code="missing_argument")
+        raise SkillError(ctx.t("todo.what"), code="missing_argument")
     return it
 
 
@@ -36,7 +57,7 @@ def _add(ctx: SkillContext, intent: str, item: str, name: str | None) -> SkillRe
     it = _clean(item, ctx)
     lst = _list(ctx, name)
     return SkillResult(
-        reply=ctx.say(f"Added {it} to the {lst.name}.", f"已把{it}加到{display(lst, ctx)}。"),
+        reply=ctx.t("todo.added", item=it, list=display(lst, ctx)),
         intents=(Intent(intent, slots(item=item, name=name),
                         (Action("todo.add_item", lst.entity_id, {"item": it}),)),),
         undo=(Intent(intent, {"undo": True}, (Action("todo.remove_item", lst.entity_id, {"item": it}),)),),
@@ -47,7 +68,7 @@ def _complete(ctx: SkillContext, intent: str, item: str, name: str | None) -> Sk
     it = _clean(item, ctx)
     lst = _list(ctx, name)
     return SkillResult(
-        reply=ctx.say(f"Checked off {it} on the {lst.name}.", f"已在{display(lst, ctx)}上完成{it}。"),
+        reply=ctx.t("todo.completed", item=it, list=display(lst, ctx)),
         intents=(Intent(intent, slots(item=item, name=name),
                         (Action("todo.update_item", lst.entity_id, {"item": it, "status": "completed"}),)),),
         undo=(Intent(intent, {"undo": True},

@@ -1,7 +1,10 @@
-"""Never mind: the user called off the request."""
+"""Talk that touches no device: never mind, announcements to every room, questions about Hearth."""
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from assistant.errors import SkillError
 from assistant.intents import Intent
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.skill import SkillResult, skill
@@ -11,7 +14,7 @@ from assistant.skillkit.spec import ToolCall
 @skill("HassNevermind")
 def nevermind(ctx: SkillContext) -> SkillResult:
     """Do nothing: the user changed their mind ('never mind', 'forget it')."""
-    return SkillResult(reply=ctx.say("Okay.", "好的。"), intents=(Intent("HassNevermind"),))
+    return SkillResult(reply=ctx.t("brain.okay"), intents=(Intent("HassNevermind"),))
 
 
 _FORGET_EN = (
@@ -35,13 +38,37 @@ def forget(ctx: SkillContext, period: str | None = None, period2: str | None = N
     everything = when in _ALL or (when is None and scope in ("everything", "all"))
     if not ctx.confirmed:
         return SkillResult(
-            reply=ctx.say("Delete the record of everything you've said" + ("" if everything else " today") + "?",
-                          "确定删除" + ("所有" if everything else "今天") + "的对话记录吗？"),
+            reply=ctx.t("forget.ask_all" if everything else "forget.ask_today"),
             expects_reply=True, confirm=ToolCall("HearthForget", {"period": "all" if everything else "today"}),
         )
     start = ctx.clock().replace(hour=0, minute=0, second=0, microsecond=0)
     slots = {} if everything else {"since": start.timestamp()}
     return SkillResult(
-        reply=ctx.say("Done, I've deleted it.", "好的，已删除。"),
+        reply=ctx.t("forget.done"),
         intents=(Intent("HearthForget", slots),),
     )
+
+
+Message = Annotated[str, "the message as spoken, e.g. 'dinner is ready'"]
+
+
+@skill("HassBroadcast")
+def broadcast(ctx: SkillContext, message: Message) -> SkillResult:
+    """Announce a message in every room ('tell everyone dinner is ready')."""
+    text = message.strip().strip(".,!?。！？")
+    if not text:
+        raise SkillError(ctx.t("broadcast.what"), code="missing_argument")
+    if not ctx.dry_run:
+        ctx.broadcast(text)
+    return SkillResult(reply=ctx.t("broadcast.done", message=text),
+                       intents=(Intent("HassBroadcast", {"message": text}),))
+
+
+Topic = Literal["hello", "listening", "data", "commands", "creator", "name"]
+
+
+@skill("HassRespond")
+def respond(ctx: SkillContext, response: Annotated[Topic, "what the user asked about Hearth itself"]) -> SkillResult:
+    """Answer a question about Hearth itself: hello, is it always listening, where data goes,
+    what it can do, who made it, its name."""
+    return SkillResult(reply=ctx.t(f"respond.{response}"), intents=(Intent("HassRespond", {"response": response}),))

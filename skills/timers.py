@@ -1,11 +1,17 @@
-"""Named countdown timers: start, cancel, pause, resume, add or remove time, status."""
+"""Countdown timers: start, cancel, pause, resume, add or remove time, status.
+
+A timer is addressed by its name ("the pasta timer"), by the time it was set for ("the ten minute
+timer") or by the room it was set in ("the kitchen timer"), as Home Assistant's sentences do.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
 
+from assistant import i18n
 from assistant.errors import SkillError
+from assistant.i18n.names import area_name
 from assistant.intents import Intent
 from assistant.skillkit.context import NeedsChoice, SkillContext
 from assistant.skillkit.skill import SkillResult, skill
@@ -16,6 +22,10 @@ Hours = Annotated[int | None, "hours"]
 Minutes = Annotated[int | None, "minutes"]
 Seconds = Annotated[int | None, "seconds"]
 TimerName = Annotated[str | None, "timer name as spoken, e.g. 'pasta'"]
+StartHours = Annotated[int | None, "hours the timer was set for ('the 2 hour timer')"]
+StartMinutes = Annotated[int | None, "minutes the timer was set for ('the ten minute timer')"]
+StartSeconds = Annotated[int | None, "seconds the timer was set for"]
+TimerArea = Annotated[str | None, "room the timer was set in ('the kitchen timer')"]
 
 MAX_S = 24 * 3600
 
@@ -23,33 +33,70 @@ MAX_S = 24 * 3600
 def _duration(ctx: SkillContext, hours: int | None, minutes: int | None, seconds: int | None) -> int:
     total = (hours or 0) * 3600 + (minutes or 0) * 60 + (seconds or 0)
     if total <= 0:
-        raise SkillError(ctx.say("How long should the timer be?", "计时器要设多长时间？"), code="missing_argument")
+        raise SkillError(ctx.t("timer.how_long"), code="missing_argument")
     if total > MAX_S:
-        raise SkillError(ctx.say("Timers can run for at most 24 hours.", "计时器最长24小时。"))
+        raise SkillError(ctx.t("timer.too_long"))
     return total
 
 
 def _label(t: Timer, ctx: SkillContext) -> str:
     if t.name:
-        return ctx.say(f"the {t.name} timer", f"{t.name}计时器")
-    return ctx.say(f"the {describe_s(t.duration_s)} timer", f"{describe_s(t.duration_s, 'zh')}的计时器")
+        return ctx.t("timer.named", name=t.name)
+    return ctx.t("timer.lasting", duration=_length(t.set_s or t.duration_s, ctx))
 
 
-def _none(ctx: SkillContext, name: str | None) -> str:
-    if name:
-        return ctx.say(f"There's no {name} timer.", f"没有{name}计时器。")
-    return ctx.say("There's no timer running.", "现在没有计时器。")
+def _length(seconds: float, ctx: SkillContext) -> str:
+    """A timer's length as it qualifies the word "timer": "10 minute", "1 hour and 30 minute", "10分钟"."""
+    said = describe_s(seconds, ctx.language)
+    if i18n.base(ctx.language) == "en":
+        for unit in ("hour", "minute", "second"):
+            said = said.replace(f"{unit}s", unit)
+    return said
 
 
-def _one(ctx: SkillContext, name: str | None) -> Timer | None:
+class Which:
+    """How the user addressed a timer: by name, by the time it was set for, by room."""
+
+    def __init__(self, ctx: SkillContext, name: str | None, start_hours: int | None = None,
+                 start_minutes: int | None = None, start_seconds: int | None = None,
+                 area: str | None = None) -> None:
+        self.name = (name or "").strip() or None
+        parts = (start_hours, start_minutes, start_seconds)
+        self.set_s = None if all(p is None for p in parts) else (
+            (start_hours or 0) * 3600 + (start_minutes or 0) * 60 + (start_seconds or 0))
+        where = ctx.resolver.area(area) if area else None
+        self.area_said = area
+        self.area = where
+        self.slots = slots(name=self.name, start_hours=start_hours, start_minutes=start_minutes,
+                           start_seconds=start_seconds, area=where.name if where else area,
+                           area_id=where.id if where else None)
+
+    def find(self, ctx: SkillContext) -> list[Timer]:
+        found = ctx.timers.find(self.name)
+        if self.set_s is not None:
+            found = [t for t in found if round(t.set_s or t.duration_s) == self.set_s]
+        if self.area_said:
+            found = [t for t in found if self.area is not None and t.area == self.area.id]
+        return found
+
+    def none(self, ctx: SkillContext) -> str:
+        if self.name:
+            return ctx.t("timer.none_named", name=self.name)
+        if self.set_s is not None:
+            return ctx.t("timer.none_named", name=_length(self.set_s, ctx))
+        if self.area is not None:
+            return ctx.t("timer.none_named", name=area_name(self.area, ctx.language))
+        return ctx.t("timer.none")
+
+
+def _one(ctx: SkillContext, which: Which) -> Timer | None:
     """The single timer meant, None when none fits; asks back when several do."""
-    found = ctx.timers.find(name)
+    found = which.find(ctx)
     if not found:
         return None
     if len(found) > 1:
         labels = [_label(t, ctx) for t in found]
-        raise NeedsChoice(ctx.say("Which timer: " + " or ".join(labels) + "?",
-                                  "哪个计时器：" + "还是".join(labels) + "？"), labels)
+        raise NeedsChoice(ctx.t("timer.which", choices=i18n.join(labels, ctx.language, conjunction="or")), labels)
     return found[0]
 
 
@@ -62,29 +109,31 @@ def start_timer(ctx: SkillContext, hours: Hours = None, minutes: Minutes = None,
     if not ctx.dry_run:
         ctx.timers.start(total, label, language=ctx.language, area=ctx.area)
     what = describe_s(total, ctx.language)
-    reply = ctx.say(f"{label.capitalize()} timer set for {what}." if label else f"Timer set for {what}.",
-                    f"{label}计时器已设为{what}。" if label else f"已设置{what}的计时器。")
-    return SkillResult(reply=reply, intents=(Intent("HassStartTimer", slots(hours=hours, minutes=minutes,
-                                                                         seconds=seconds, name=name)),))
+    reply = (ctx.t("timer.set_named", name=label, duration=what) if label else ctx.t("timer.set", duration=what))
+    return SkillResult(reply=reply[:1].upper() + reply[1:],
+                       intents=(Intent("HassStartTimer", slots(hours=hours, minutes=minutes,
+                                                               seconds=seconds, name=name)),))
 
 
-def _act(ctx: SkillContext, intent: str, name: str | None, do: Callable[[Timer], None], en: str, zh: str,
-         **extra: int | None) -> SkillResult:
-    """Run ``do`` on the timer meant; ``en``/``zh`` take its label as ``{}``."""
-    intents = (Intent(intent, slots(name=name, **extra)),)
-    t = _one(ctx, name)
+def _act(ctx: SkillContext, intent: str, which: Which, do: Callable[[Timer], None], reply: str,
+         **extra: object) -> SkillResult:
+    """Run ``do`` on the timer meant; ``reply`` is a table key taking ``{timer}`` and ``extra``."""
+    intents = (Intent(intent, {**which.slots, **slots(**{k: v for k, v in extra.items() if k != "duration"})}),)
+    t = _one(ctx, which)
     if t is None:
-        return SkillResult(reply=_none(ctx, name), intents=intents)
+        return SkillResult(reply=which.none(ctx), intents=intents)
     if not ctx.dry_run:
         do(t)
-    label = _label(t, ctx)
-    return SkillResult(reply=ctx.say(en.format(label), zh.format(label)), intents=intents)
+    return SkillResult(reply=ctx.t(reply, timer=_label(t, ctx), **extra), intents=intents)
 
 
 @skill("HassCancelTimer")
-def cancel_timer(ctx: SkillContext, name: TimerName = None) -> SkillResult:
+def cancel_timer(ctx: SkillContext, name: TimerName = None, start_hours: StartHours = None,
+                 start_minutes: StartMinutes = None, start_seconds: StartSeconds = None,
+                 area: TimerArea = None) -> SkillResult:
     """Cancel a timer."""
-    return _act(ctx, "HassCancelTimer", name, ctx.timers.cancel, "Cancelled {}.", "已取消{}。")
+    which = Which(ctx, name, start_hours, start_minutes, start_seconds, area)
+    return _act(ctx, "HassCancelTimer", which, ctx.timers.cancel, "timer.cancelled")
 
 
 @skill("HassCancelAllTimers")
@@ -95,57 +144,69 @@ def cancel_all_timers(ctx: SkillContext) -> SkillResult:
         for t in found:
             ctx.timers.cancel(t)
     n = len(found)
-    return SkillResult(reply=ctx.say(f"Cancelled {n} timer{'s' if n != 1 else ''}.", f"已取消{n}个计时器。"),
+    return SkillResult(reply=ctx.t("timer.cancelled_all_one") if n == 1 else ctx.t("timer.cancelled_all", count=n),
                        intents=(Intent("HassCancelAllTimers"),))
 
 
 @skill("HassPauseTimer")
-def pause_timer(ctx: SkillContext, name: TimerName = None) -> SkillResult:
+def pause_timer(ctx: SkillContext, name: TimerName = None, start_hours: StartHours = None,
+                start_minutes: StartMinutes = None, start_seconds: StartSeconds = None,
+                area: TimerArea = None) -> SkillResult:
     """Pause a running timer."""
-    return _act(ctx, "HassPauseTimer", name, ctx.timers.pause, "Paused {}.", "已暂停{}。")
+    which = Which(ctx, name, start_hours, start_minutes, start_seconds, area)
+    return _act(ctx, "HassPauseTimer", which, ctx.timers.pause, "timer.paused")
 
 
 @skill("HassUnpauseTimer")
-def unpause_timer(ctx: SkillContext, name: TimerName = None) -> SkillResult:
+def unpause_timer(ctx: SkillContext, name: TimerName = None, start_hours: StartHours = None,
+                  start_minutes: StartMinutes = None, start_seconds: StartSeconds = None,
+                  area: TimerArea = None) -> SkillResult:
     """Resume a paused timer."""
-    return _act(ctx, "HassUnpauseTimer", name, ctx.timers.resume, "Resumed {}.", "已继续{}。")
+    which = Which(ctx, name, start_hours, start_minutes, start_seconds, area)
+    return _act(ctx, "HassUnpauseTimer", which, ctx.timers.resume, "timer.resumed")
 
 
 def _change(ctx: SkillContext, intent: str, sign: int, hours: int | None, minutes: int | None,
-            seconds: int | None, name: str | None) -> SkillResult:
+            seconds: int | None, which: Which) -> SkillResult:
     delta = _duration(ctx, hours, minutes, seconds)
     what = describe_s(delta, ctx.language)
-    en, zh = (f"Added {what} to {{}}.", f"已给{{}}加了{what}。") if sign > 0 else (
-        f"Took {what} off {{}}.", f"已给{{}}减了{what}。")
-    return _act(ctx, intent, name, lambda t: ctx.timers.add(t, sign * delta), en, zh,
+    return _act(ctx, intent, which, lambda t: ctx.timers.add(t, sign * delta),
+                "timer.added" if sign > 0 else "timer.removed", duration=what,
                 hours=hours, minutes=minutes, seconds=seconds)
 
 
 @skill("HassIncreaseTimer")
 def increase_timer(ctx: SkillContext, hours: Hours = None, minutes: Minutes = None, seconds: Seconds = None,
-                   name: TimerName = None) -> SkillResult:
+                   name: TimerName = None, start_hours: StartHours = None, start_minutes: StartMinutes = None,
+                   start_seconds: StartSeconds = None, area: TimerArea = None) -> SkillResult:
     """Add time to a timer."""
-    return _change(ctx, "HassIncreaseTimer", 1, hours, minutes, seconds, name)
+    which = Which(ctx, name, start_hours, start_minutes, start_seconds, area)
+    return _change(ctx, "HassIncreaseTimer", 1, hours, minutes, seconds, which)
 
 
 @skill("HassDecreaseTimer")
 def decrease_timer(ctx: SkillContext, hours: Hours = None, minutes: Minutes = None, seconds: Seconds = None,
-                   name: TimerName = None) -> SkillResult:
+                   name: TimerName = None, start_hours: StartHours = None, start_minutes: StartMinutes = None,
+                   start_seconds: StartSeconds = None, area: TimerArea = None) -> SkillResult:
     """Take time off a timer."""
-    return _change(ctx, "HassDecreaseTimer", -1, hours, minutes, seconds, name)
+    which = Which(ctx, name, start_hours, start_minutes, start_seconds, area)
+    return _change(ctx, "HassDecreaseTimer", -1, hours, minutes, seconds, which)
 
 
 @skill("HassTimerStatus")
-def timer_status(ctx: SkillContext, name: TimerName = None) -> SkillResult:
+def timer_status(ctx: SkillContext, name: TimerName = None, start_hours: StartHours = None,
+                 start_minutes: StartMinutes = None, start_seconds: StartSeconds = None,
+                 area: TimerArea = None) -> SkillResult:
     """Say how long is left on one or all timers."""
-    found = ctx.timers.find(name)
+    which = Which(ctx, name, start_hours, start_minutes, start_seconds, area)
+    found = which.find(ctx)
+    intents = (Intent("HassTimerStatus", which.slots),)
     if not found:
-        return SkillResult(reply=ctx.say("There's no timer running.", "现在没有计时器。"),
-                           intents=(Intent("HassTimerStatus", slots(name=name)),))
+        return SkillResult(reply=which.none(ctx), intents=intents)
     parts = []
     for t in found:
         left = describe_s(ctx.timers.left_s(t), ctx.language)
-        paused = ctx.say(" (paused)", "（已暂停）") if t.paused else ""
-        parts.append(ctx.say(f"{left} left on {_label(t, ctx)}{paused}", f"{_label(t, ctx)}还剩{left}{paused}"))
-    reply = ctx.say("; ".join(parts) + ".", "；".join(parts) + "。")
-    return SkillResult(reply=reply[0].upper() + reply[1:], intents=(Intent("HassTimerStatus", slots(name=name)),))
+        paused = ctx.t("timer.paused_mark") if t.paused else ""
+        parts.append(ctx.t("timer.left", left=left, timer=_label(t, ctx), paused=paused))
+    reply = ctx.t("timer.status", parts=i18n.text("list.separator", ctx.language).join(parts))
+    return SkillResult(reply=reply[0].upper() + reply[1:], intents=intents)

@@ -32,7 +32,9 @@ def test_json_output(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"text", "reply", "intents", "path", "ms"}
     assert out["path"] == "fast" and out["reply"] == "Turned off the Bedroom Light."
-    assert out["intents"] == [{"intent": "HassTurnOff", "slots": {"name": "light"},
+    # the speaker's room decided which light: it is in the slots, by name and id, as HA's intents carry it
+    assert out["intents"] == [{"intent": "HassTurnOff", "slots": {"name": "light", "area": "Bedroom",
+                                                                  "area_id": "bedroom"},
                                "actions": [{"service": "light.turn_off", "entity_id": "light.bedroom",
                                             "data": {}}]}]
 

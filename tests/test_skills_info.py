@@ -51,7 +51,7 @@ def test_lists() -> None:
     assert chores.intents[0].actions[0].entity_id == "todo.chores"
     done = run("HassListCompleteItem", item="eggs", name="shopping list")
     assert done.intents[0].actions[0].data == {"item": "eggs", "status": "completed"}
-    assert run("HassListAddItem", item="x", name="garden list").reply == "I don't know a device called garden list."
+    assert run("HassListAddItem", item="x", name="garden list").reply == "I don't have a list called garden list."
     zh = run("HassShoppingListAddItem", lang="zh", item="鸡蛋")
     assert zh.reply == "已把鸡蛋加到购物清单。"
 

@@ -20,6 +20,7 @@ from hassil import Intents, RecognizeResult, TextSlotList, filter_intents, recog
 from hassil.recognize import MISSING_ENTITY
 from home_assistant_intents import get_intents
 
+from assistant.brain import sentences
 from assistant.errors import BrainError
 from assistant.home import words
 from assistant.home.inventory import Inventory
@@ -57,7 +58,7 @@ def load_intents(language: str) -> tuple[Intents, float]:
         data = get_intents(language)
         if data is None:
             raise BrainError(f"home-assistant-intents has no templates for {language!r}")
-        intents = Intents.from_dict(data)
+        intents = Intents.from_dict(sentences.merged(data, language))
         # The first recognition compiles the template graph; pay for it here, not on a command.
         recognize_best("turn on the light" if language == "en" else "开灯", intents, slot_lists=_empty_lists())
         took = time.perf_counter() - t0
@@ -191,6 +192,8 @@ class FastPath:
             log.debug("template matched %s, which no enabled skill handles", name)
             return None
         args = self._args(result, text, has_home)
+        if result.response and result.response != "default" and name == "HassRespond":
+            args["response"] = result.response
         if loose:
             said = result.unmatched_entities["name"].text.strip()
             if words.is_chinese(said):

@@ -73,6 +73,10 @@ class Memory:
     def clear_question(self, conversation_id: str) -> None:
         self.ask(conversation_id)
 
+    def forget(self, conversation_id: str) -> None:
+        with self._lock:
+            self._convs.pop(conversation_id, None)
+
     def pop_last(self, conversation_id: str) -> Exchange | None:
         with self._lock:
             conv = self._convs.get(conversation_id)

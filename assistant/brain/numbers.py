@@ -104,3 +104,65 @@ def reconcile(call: ToolCall, text: str, spec: ToolSpec | None) -> ToolCall:
         log.info("LLM wrote %s=%s but the user said %s; using what was said", key, args[key], fixed)
         args[key] = int(fixed) if fixed.is_integer() else fixed
     return ToolCall(call.name, args)
+
+
+# -- spoken durations -------------------------------------------------------------------------
+
+_EN_COUNT = rf"(?:\d+|{_UNIT_RE}|(?:{_TENS_RE})(?:[\s-]+(?:{_DIGIT_RE}))?|an?)"
+_EN_FRACTIONS = [
+    (re.compile(r"\b(?:a|one) quarter (?:of an|of a|an) hour\b", re.I), "15 minutes"),
+    (re.compile(r"\bthree quarters? of an hour\b", re.I), "45 minutes"),
+    (re.compile(r"\bhalf an hour\b|\ba half hour\b|\bhalf of an hour\b", re.I), "30 minutes"),
+    (re.compile(r"\bhalf a minute\b|\ba half minute\b", re.I), "30 seconds"),
+    (re.compile(rf"\b({_EN_COUNT}) and a half hours?\b", re.I), "{n} hours and 30 minutes"),
+    (re.compile(r"\ban hour and a half\b|\bone and a half hours?\b", re.I), "1 hour and 30 minutes"),
+    (re.compile(rf"\b({_EN_COUNT}) hours? and a half\b", re.I), "{n} hours and 30 minutes"),
+    (re.compile(rf"\b({_EN_COUNT}) and a half minutes?\b", re.I), "{n} minutes and 30 seconds"),
+    (re.compile(r"\ba minute and a half\b|\bone and a half minutes?\b", re.I), "1 minute and 30 seconds"),
+    (re.compile(rf"\b({_EN_COUNT}) minutes? and a half\b", re.I), "{n} minutes and 30 seconds"),
+    (re.compile(r"\ban hour\b", re.I), "1 hour"),
+    (re.compile(r"\ba minute\b", re.I), "1 minute"),
+]
+_ZH_NUM = f"[{''.join(_CN_DIGIT)}{''.join(_CN_UNIT)}0-9]+"
+_ZH_FRACTIONS = [
+    (re.compile(f"({_ZH_NUM})个半(?:小时|钟头)"), "{n}小时30分钟"),
+    (re.compile(f"({_ZH_NUM})(?:小时|个小时|钟头)半"), "{n}小时30分钟"),
+    (re.compile(r"半个?(?:小时|钟头)"), "30分钟"),
+    (re.compile(r"(?<![一二两三四五六七八九十\d])一刻钟"), "15分钟"),
+    (re.compile(r"三刻钟"), "45分钟"),
+    (re.compile(r"两刻钟"), "30分钟"),
+    (re.compile(f"({_ZH_NUM})分半钟?"), "{n}分钟30秒"),
+    (re.compile(f"({_ZH_NUM})分钟半"), "{n}分钟30秒"),
+    (re.compile(r"半分钟"), "30秒"),
+]
+
+
+def _count(word: str) -> int | None:
+    """ "two" → 2, "twenty five" → 25, "a" → 1, "两" → 2, "3" → 3."""
+    w = word.strip().casefold()
+    if w.isdigit():
+        return int(w)
+    if w in ("a", "an"):
+        return 1
+    if words_cn := chinese_number(w) if _CN_NUMBER.fullmatch(w) else None:
+        return words_cn
+    found = [n for n in said(w) if n.is_integer()]
+    return int(found[0]) if len(found) == 1 else None
+
+
+def durations(text: str) -> str:
+    """``text`` with fractional spoken durations as plain ones the templates know:
+    "a quarter of an hour" → "15 minutes", "an hour and a half" → "1 hour and 30 minutes",
+    "两个半小时" → "2小时30分钟", "一刻钟" → "15分钟", "半小时" → "30分钟"."""
+    rules = _ZH_FRACTIONS if _CN_NUMBER.search(text) or re.search(r"[\u3400-\u9fff]", text) else _EN_FRACTIONS
+    out = text
+    for pattern, template in rules:
+        def fill(m: re.Match[str], template: str = template) -> str:
+            if "{n}" not in template:
+                return template
+            n = _count(m.group(1))
+            return m.group(0) if n is None else template.format(n=n)
+        out = pattern.sub(fill, out)
+    if out != text:
+        log.debug("durations: %r → %r", text, out)
+    return out

@@ -1,9 +1,10 @@
 """Scoring understood commands against expectations (the development set's ``expect`` field).
 
 An expectation is ``{"intent": NAME | [NAME, ...] | null, "actions": [{"service", "entity_id", "data"?}],
-"confirm": bool?, "actions_any": bool?}``. ``intent: null`` means "nothing may happen" (chatter);
-``confirm`` means a confirmation question and no action yet; ``actions_any`` accepts any action. Actions compare as
-sets of (service, entity_id); expected ``data`` keys must match (numbers within 1 %).
+"confirm": bool?, "actions_any": bool?, "slots": {NAME: VALUE}?}``. ``intent: null`` means "nothing may
+happen" (chatter); ``confirm`` means a confirmation question and no action yet; ``actions_any`` accepts any
+action. Actions compare as sets of (service, entity_id); expected ``data`` keys must match (numbers within
+1 %); expected ``slots`` must all be in one of the intents' slots.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def check(u: Understanding, expect: dict[str, Any]) -> tuple[bool, str]:
             for k, v in (ea.get("data") or {}).items():
                 if k not in a.data or not _same(a.data[k], v):
                     return False, f"{a.entity_id} data {k}={a.data.get(k)!r} != {v!r}"
+    want_slots = expect.get("slots") or {}
+    if want_slots and not any(all(k in i.slots and _same(i.slots[k], v) for k, v in want_slots.items())
+                              for i in u.intents):
+        return False, f"slots {[i.slots for i in u.intents]} lack {want_slots}"
     return True, ""
 
 

@@ -16,17 +16,19 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.brain import followup, numbers
-from assistant.brain.confirm import UNDONE, answer, guard
+from assistant import i18n
+from assistant.brain import compound, followup, mixed, numbers, slotfill
+from assistant.brain.confirm import answer, guard
 from assistant.brain.fastpath import FastPath
 from assistant.brain.gate import PIN_MASK, Gate, Pending
 from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
-from assistant.events import Announcement, EventBus, Understood
+from assistant.events import Announcement, Broadcast, EventBus, Understood
 from assistant.home import words
 from assistant.home.inventory import Inventory
 from assistant.home.resolve import Resolver
+from assistant.i18n.names import failure
 from assistant.intents import Understanding
 from assistant.skillkit.context import SkillContext
 from assistant.skillkit.registry import SkillRegistry
@@ -38,9 +40,6 @@ log = logging.getLogger(__name__)
 
 DEVICE_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassSetPosition"})
 """Intents whose unknown device name is worth saying back ("I don't know a device called X")."""
-OFF_TOPIC = ("Sorry, I can only help with the home.", "抱歉，我只能帮您处理家里的事情。")
-NOT_UNDERSTOOD = ("Sorry, I didn't understand that.", "抱歉，我没听懂。")
-NOTHING_TO_UNDO = ("There's nothing to undo.", "没有可以撤销的操作。")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +119,12 @@ class HearthBrain:
         else:
             log.info("announcement: %s", text)
 
+    def _broadcast(self, text: str, area_id: str | None, language: str) -> None:
+        if self.bus is not None:
+            self.bus.publish(Broadcast(text=text, area=area_id or "", language=language))
+        else:
+            log.info("broadcast: %s", text)
+
     def _timer_done(self, t: Timer) -> None:
         self.announce(t.announcement(), source="timer", area=t.area)  # rings in the room it was set in
 
@@ -136,15 +141,72 @@ class HearthBrain:
     ) -> Understanding:
         t0 = time.perf_counter()
         lang = self._language(language, text)
-        home = self._home
-        where = home.resolver.area(area) if area else None
+        where = self._home.resolver.area(area) if area else None
         area_id = where.id if where else None
-        zh = lang == "zh"
+        asked = self.memory.get(conversation_id)
+        waiting = asked.confirm is not None or asked.choice is not None  # the words answer a question
+        parts = [text] if waiting else self._parts(text, lang, area_id)
+        if len(parts) == 1:
+            u = self._one(text, area_id, lang, conversation_id, execute, execute)
+        else:
+            u = self._several(text, parts, area_id, lang, conversation_id, execute)
+        u = Understanding(text=u.text, reply=u.reply, intents=u.intents, path=u.path,
+                          ms=(time.perf_counter() - t0) * 1000, language=u.language,
+                          expects_reply=u.expects_reply, llm_raw=u.llm_raw)
+        if execute and self.publish and self.bus is not None:
+            self.bus.publish(Understood(run_id=uuid.uuid4().hex[:12], understanding=u, area=area_id or ""))
+        return u
+
+    def _parts(self, text: str, lang: str, area_id: str | None) -> list[str]:
+        """The commands in ``text``: itself, unless it is several joined by "and" / "然后" …"""
+        pieces = compound.split(text)
+        if len(pieces) < 2 or self._fast(text, lang, area_id) is not None:
+            return [text]
+        for n, p in enumerate(pieces):
+            if compound.has_verb(p):
+                continue
+            if n > 0 and (words.is_chinese(p) or len(p.split()) <= 4):
+                pieces[n] = compound.as_followup(p)  # "… and the bedroom light"
+            elif self._fast(p, lang, area_id) is None:
+                return [text]
+        return pieces
+
+    def _fast(self, text: str, lang: str, area_id: str | None) -> ToolCall | None:
+        """A resolvable template match for ``text`` (as heard, durations and mixed words eased)."""
+        if self.fast_path is None:
+            return None
+        for heard in dict.fromkeys((numbers.durations(text), numbers.durations(mixed.to_chinese(text)))):
+            m = self.fast_path.match(heard, language=lang, area=area_id, skills=self._arg_names(),
+                                     accept=lambda c: self._resolves(c, area_id))
+            if m is not None and (not m.loose or m.resolved):
+                return m.call
+        return None
+
+    def _several(self, text: str, parts: list[str], area_id: str | None, lang: str, cid: str,
+                 execute: bool) -> Understanding:
+        """Each command in turn, in a conversation of their own so a verbless one follows the last."""
+        sub = f"{cid}\x1f{id(parts)}"
+        done = [self._one(p, area_id, lang, sub, execute, True) for p in parts]
+        inner = self.memory.get(sub)
+        if execute:
+            if inner.history:
+                self.memory.remember(cid, inner.history[-1])
+            if inner.confirm is not None or inner.choice is not None:
+                self.memory.ask(cid, confirm=inner.confirm, choice=inner.choice, choices=inner.choices)
+        self.memory.forget(sub)
+        return compound.combine(text, lang, done, 0.0)
+
+    def _one(self, text: str, area_id: str | None, lang: str, conversation_id: str, execute: bool,
+             remember: bool) -> Understanding:
+        """One command: pending question → follow-up → templates → LLM → skill."""
+        t0 = time.perf_counter()
+        home = self._home
         conv = self.memory.get(conversation_id)
 
         call: ToolCall | None = None
         path = "none"
         confirmed = False
+        zh = lang == "zh"
         result: SkillResult | None = None
         asked: Pending | None = None
         said = text  # what the events and the audit log see (a PIN never)
@@ -171,7 +233,7 @@ class HearthBrain:
             if last.call is not None:
                 fu = followup.parse(text, last.call, last.intents, home.resolver)
                 if fu is not None and fu.kind == "undo":
-                    result = self._undo(conversation_id, zh, execute)
+                    result = self._undo(conversation_id, lang, execute)
                     path = "fast"
                 elif fu is not None and fu.call is not None:
                     call, path = self._fit(fu.call), "fast"
@@ -182,39 +244,46 @@ class HearthBrain:
         if result is None and call is None:
             call = self._sentence(text)
             path = "fast" if call is not None else path
+        heard = numbers.durations(text)
         if result is None and call is None and self.fast_path is not None:
-            m = self.fast_path.match(
-                text, language=lang, area=area_id, skills=self._arg_names(),
-                accept=lambda c: self._resolves(c, area_id),
-            )
-            if m is not None and m.loose and not m.resolved:
-                if m.call.name in DEVICE_INTENTS:
-                    unknown = home.resolver.resolve(m.call.args["name"]).message(lang)
-            elif m is not None:
-                call, path = m.call, "fast"
+            for variant in dict.fromkeys((heard, numbers.durations(mixed.to_chinese(text)))):
+                m = self.fast_path.match(
+                    variant, language=lang, area=area_id, skills=self._arg_names(),
+                    accept=lambda c: self._resolves(c, area_id),
+                )
+                if m is not None and m.loose and not m.resolved:
+                    if m.call.name in DEVICE_INTENTS and unknown is None:
+                        unknown = failure(home.resolver.resolve(m.call.args["name"]), lang)
+                elif m is not None:
+                    call, path, unknown = m.call, "fast", None
+                    break
+        if mixed.is_mixed(heard):
+            heard = mixed.to_chinese(heard)
 
         if result is None and call is None and self.tool_caller is not None:
             path = "llm"
             try:
-                out = self._ask_llm(text, home, area_id, lang, conv.history)
+                out = self._ask_llm(heard, home, area_id, lang, conv.history)
                 call, llm_ask, llm_raw = out.call, out.ask, out.raw
-                if call is not None and not grounded(call, text, home.inventory, area_id):
+                if call is not None and not grounded(call, heard, home.inventory, area_id):
                     log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
                     call = None
                 if call is not None:
                     skill = self.registry.get(call.name)
-                    call = numbers.reconcile(call, text, skill.spec if skill is not None else None)
+                    call = numbers.reconcile(call, heard, skill.spec if skill is not None else None)
             except Exception as e:
                 log.exception("LLM tool caller failed on %r", text)
-                result = SkillResult(reply=NOT_UNDERSTOOD[zh], error={"code": "llm_failed", "message": str(e)})
+                result = SkillResult(reply=i18n.text("brain.not_understood", lang),
+                                     error={"code": "llm_failed", "message": str(e)})
 
         if result is None and call is not None:
             ctx = SkillContext(
                 inventory=home.inventory, resolver=home.resolver, timers=self.timers,
                 settings=self.settings, announce=self.announce, area=area_id, language=lang,
                 dry_run=not execute, confirmed=confirmed, **self._wall(),
+                broadcast=lambda message: self._broadcast(message, area_id, lang),
             )
-            result = self.registry.invoke(call, ctx)
+            result = slotfill.with_areas(self.registry.invoke(call, ctx), ctx)
             if result.error:
                 log.info("skill %s refused %s: %s", call.name, call.args, result.error)
         if result is not None and asked is None and not confirmed:
@@ -226,19 +295,17 @@ class HearthBrain:
                 result = SkillResult(reply=unknown)
                 path = "none"
             else:
-                result = SkillResult(reply=(OFF_TOPIC if self.tool_caller else NOT_UNDERSTOOD)[zh])
+                result = SkillResult(reply=i18n.text("brain.off_topic" if self.tool_caller else
+                                                     "brain.not_understood", lang))
                 path = "none"
 
-        if execute:
+        if remember:
             self._remember(conversation_id, said, call, result, asked)  # a PIN is never kept
-        u = Understanding(
+        return Understanding(
             text=said, reply=result.reply, intents=result.intents, path=path,
             ms=(time.perf_counter() - t0) * 1000, language=lang, expects_reply=result.expects_reply,
             llm_raw=llm_raw,
         )
-        if execute and self.publish and self.bus is not None:
-            self.bus.publish(Understood(run_id=uuid.uuid4().hex[:12], understanding=u, area=area_id or ""))
-        return u
 
     def expects_secret(self, conversation_id: str = "default") -> bool:
         """The next utterance is a PIN: transcripts of it must be masked before anyone sees them."""
@@ -266,7 +333,7 @@ class HearthBrain:
         where = home.resolver.area(area) if area else None
         area_id = where.id if where else None
         conv = self.memory.get(conversation_id)
-        if conv.confirm is not None or conv.choice is not None:
+        if conv.confirm is not None or conv.choice is not None or len(self._parts(text, lang, area_id)) > 1:
             return
         last = conv.history[-1] if conv.history else None
         if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
@@ -361,11 +428,11 @@ class HearthBrain:
         if call is not None and result.intents and not result.error:
             self.memory.remember(cid, Exchange(text, call, result.intents, result.undo, self._clock()))
 
-    def _undo(self, cid: str, zh: bool, execute: bool) -> SkillResult:
+    def _undo(self, cid: str, lang: str, execute: bool) -> SkillResult:
         last = self.memory.pop_last(cid) if execute else self.memory.get(cid).history[-1]
         if last is None or not last.undo:
-            return SkillResult(reply=NOTHING_TO_UNDO[zh])
-        return SkillResult(reply=UNDONE[zh], intents=last.undo)
+            return SkillResult(reply=i18n.text("brain.nothing_to_undo", lang))
+        return SkillResult(reply=i18n.text("brain.undone", lang), intents=last.undo)
 
 
 def _llm_key(text: str, home: _Home, area_id: str | None, lang: str, history: list[Exchange]) -> str:

@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant import i18n
 from assistant.errors import SkillError
 from assistant.home.inventory import Entity, Inventory
 from assistant.home.resolve import Resolver
+from assistant.i18n import names as i18n_names
 from assistant.skillkit.timers import TimerManager
 
 
@@ -39,6 +41,8 @@ class SkillContext:
     settings: Mapping[str, Any] = field(default_factory=dict)
     announce: Callable[[str], None] = lambda text: None
     """Speak something later (a timer ringing), outside the request/reply turn."""
+    broadcast: Callable[[str], None] = lambda text: None
+    """Send a message to be spoken in every room (publishes a ``Broadcast`` event)."""
     area: str | None = None
     """The speaker's area id, if known."""
     language: str = "en"
@@ -46,14 +50,20 @@ class SkillContext:
     """Resolve and reply, but start, store and change nothing."""
     confirmed: bool = False
     """The user already said "yes" to this exact call."""
+    areas_used: list[str] = field(default_factory=list)
+    """Area ids that decided a target while the skill ran (the room said or the speaker's room)."""
 
     @property
     def zh(self) -> bool:
         return self.language.startswith("zh")
 
     def say(self, en: str, zh: str) -> str:
-        """The reply in the conversation's language."""
+        """The reply in the conversation's language (prefer :meth:`t`, whose texts live in tables)."""
         return zh if self.zh else en
+
+    def t(self, key: str, **values: Any) -> str:
+        """The reply ``key`` from the conversation language's table (see :mod:`assistant.i18n`)."""
+        return i18n.text(key, self.language, **values)
 
     def targets(
         self,
@@ -71,13 +81,16 @@ class SkillContext:
         ``local=False`` ignores the speaker's room (questions like "which lights are on?").
         """
         if not (name or area or floor or domain or device_class):
-            raise SkillError(self.say("Which device?", "哪个设备？"), code="no_target")
+            raise SkillError(self.t("target.no_target"), code="no_target")
         res = self.resolver.resolve(
             name, area=area, floor=floor, domain=domain, device_class=device_class,
             speaker_area=self.area if local else None, domains=domains,
         )
         if res.status == "ok":
+            if res.area is not None and not floor:
+                self.areas_used.append(res.area.id)
             return res.entities
         if res.status == "ambiguous":
-            raise NeedsChoice(res.message(self.language), [e.name for e in res.entities])
-        raise SkillError(res.message(self.language), code=f"target_{res.status}")
+            raise NeedsChoice(i18n_names.failure(res, self.language),
+                              [i18n_names.entity_name(e, self.language) for e in res.entities])
+        raise SkillError(i18n_names.failure(res, self.language), code=f"target_{res.status}")

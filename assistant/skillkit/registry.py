@@ -113,7 +113,7 @@ class SkillRegistry:
         s = self._skills.get(call.name)
         if s is None:
             msg = f"no skill named {call.name!r}; available: {', '.join(self.names())}"
-            return SkillResult(reply=ctx.say("Sorry, I can't do that.", "抱歉，我做不到。"),
+            return SkillResult(reply=ctx.t("brain.cant"),
                                error={"code": "unknown_skill", "message": msg})
         try:
             result = s(ctx, **call.args)
@@ -131,7 +131,7 @@ class SkillRegistry:
             msg = (f"skill {s.name} asked for {', '.join(undeclared)}, which it does not declare in "
                    f"@skill(services=...); declared: {', '.join(sorted(s.services)) or 'none'}")
             log.error("%s; nothing was done", msg)
-            return SkillResult(reply=ctx.say("Sorry, I can't do that.", "抱歉，我做不到。"),
+            return SkillResult(reply=ctx.t("skill.cannot"),
                                error={"code": "undeclared_service", "message": msg})
         return result
 
@@ -158,4 +158,4 @@ _INTERNAL = {"bad_argument", "missing_argument"}
 
 
 def _apology(ctx: SkillContext) -> str:
-    return ctx.say("Sorry, something went wrong with that.", "抱歉，出了点问题。")
+    return ctx.t("brain.failed")

@@ -30,6 +30,9 @@ class Timer:
     """Seconds left, while paused."""
     language: str = "en"
     area: str | None = None
+    """Area id of the room it was set in."""
+    set_s: float = 0.0
+    """The duration it was set for ("the ten minute timer"), unchanged by adding time."""
 
     @property
     def paused(self) -> bool:
@@ -60,7 +63,8 @@ class TimerManager:
 
     def start(self, duration_s: float, name: str = "", *, language: str = "en", area: str | None = None) -> Timer:
         with self._lock:
-            t = Timer(next(self._ids), name, duration_s, self._clock() + duration_s, None, language, area)
+            t = Timer(next(self._ids), name, duration_s, self._clock() + duration_s, None, language, area,
+                      duration_s)
             self._timers[t.id] = t
             return t
 

@@ -38,7 +38,9 @@ KIND_TOOL = {
     "tinc": "HassIncreaseTimer", "tdec": "HassDecreaseTimer", "time": "HassGetCurrentTime",
     "date": "HassGetCurrentDate", "weather": "HassGetWeather", "shop": "HassShoppingListAddItem",
     "ladd": "HassListAddItem", "ldone": "HassListCompleteItem", "vstart": "HassVacuumStart",
-    "vreturn": "HassVacuumReturnToBase", "never": "HassNevermind",
+    "vreturn": "HassVacuumReturnToBase", "never": "HassNevermind", "vstop": "HassVacuumStop",
+    "mute": "HassMediaPlayerMute", "unmute": "HassMediaPlayerUnmute", "play": "HassMediaSearchAndPlay",
+    "bcast": "HassBroadcast", "respond": "HassRespond",
 }
 WEIGHTS = {
     "on": 10, "off": 10, "open": 3, "close": 3, "lock": 2, "unlock": 1.5, "toggle": 1.5, "dark": 2,
@@ -48,7 +50,8 @@ WEIGHTS = {
     "tstart": 5, "tcancel": 2, "tcancelall": 1, "shopdone": 1.5, "tpause": 1, "tunpause": 1,
     "tstatus": 1.5, "tinc": 1.5, "tdec": 1.5,
     "time": 1.5, "date": 1.5, "weather": 2.5, "shop": 3, "ladd": 2, "ldone": 2, "vstart": 2,
-    "vreturn": 1.5, "never": 1.5, "follow": 9, "ask": 8, "chatter": 15,
+    "vreturn": 1.5, "never": 1.5, "follow": 9, "ask": 8, "chatter": 15, "vstop": 1.5, "mute": 1.5,
+    "unmute": 1.5, "play": 2, "bcast": 1.5, "respond": 1.5,
 }
 TOOLS = {t.name: t for t in training_tools()}
 

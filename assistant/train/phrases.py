@@ -138,6 +138,22 @@ EN: dict[str, list[Template]] = {
                 "return {t} to base", "stop vacuuming and go back to the dock", "park {t}", "recall {t}"],
     "never": ["never mind", "cancel that", "forget it", "nothing", "oops, never mind",
               "actually forget it", "that's all, cancel", "ignore that"],
+    "mute": ["mute {t}", "mute the music", "silence {t}", "mute", "turn the sound off on {t}", "can you mute {t}",
+             "quiet {t} please", "mute the sound"],
+    "unmute": ["unmute {t}", "unmute", "turn the sound back on", "unmute the music", "bring the sound back on {t}",
+               "can you unmute {t}", "sound back on please", "unmute {t} please"],
+    "vstop": ["stop {t}", "stop the vacuum", "pause {t}", "stop vacuuming", "halt {t}", "tell {t} to stop",
+              "stop cleaning", "can you stop {t}"],
+    "play": ["play {q} on {t}", "put on {q} on {t}", "play {q}", "I want to hear {q}", "can you play {q}",
+             "start playing {q} on {t}", "play the film {q} on {t}", "I'd like to watch {q} on {t}"],
+    "bcast": ["tell everyone {msg}", "announce {msg}", "broadcast {msg}", "let everyone know {msg}",
+              "announce to the house that {msg}", "tell the whole house {msg}", "let the family know {msg}",
+              "make an announcement: {msg}"],
+    "respond": [("what can you do", {"response": "commands"}), ("are you always listening", {"response": "listening"}),
+                ("who made you", {"response": "creator"}), ("where does my data go", {"response": "data"}),
+                ("what are you capable of", {"response": "commands"}), ("do you record me", {"response": "listening"}),
+                ("who created you", {"response": "creator"}),
+                ("do you send anything to the cloud", {"response": "data"})],
 }
 
 ZH: dict[str, list[Template]] = {
@@ -224,6 +240,18 @@ ZH: dict[str, list[Template]] = {
     "vreturn": ["让{t}回去充电", "{t}回充", "扫地机回家", "让{t}回到底座", "{t}停止扫地回去", "召回{t}",
                 "{t}回基站", "结束打扫，回去充电"],
     "never": ["算了", "取消", "没事了", "不用了", "当我没说", "没什么", "取消吧", "忘了它吧"],
+    "mute": ["把{t}静音", "静音", "{t}静音", "静音一下", "关掉{t}的声音", "让{t}静音", "先静音", "把声音关掉"],
+    "unmute": ["取消静音", "{t}取消静音", "恢复声音", "把{t}的声音打开", "别静音了", "让{t}恢复声音", "声音打开",
+               "取消{t}的静音"],
+    "vstop": ["停止{t}", "让{t}停下来", "{t}停一下", "别扫了", "暂停{t}", "{t}停止打扫", "叫{t}停下", "停止扫地"],
+    "play": ["在{t}上播放{q}", "用{t}放{q}", "播放{q}", "放一下{q}", "我想听{q}", "{t}播放{q}", "来一首{q}",
+             "在{t}上放{q}"],
+    "bcast": ["告诉大家{msg}", "广播{msg}", "通知所有人{msg}", "跟全家说{msg}", "广播一下{msg}", "通知一下大家{msg}",
+              "告诉所有人{msg}", "跟大家说一声{msg}"],
+    "respond": [("你能做什么", {"response": "commands"}), ("你一直在听吗", {"response": "listening"}),
+                ("谁开发了你", {"response": "creator"}), ("我的数据去哪了", {"response": "data"}),
+                ("你有什么功能", {"response": "commands"}), ("你会录音吗", {"response": "listening"}),
+                ("你是谁做的", {"response": "creator"}), ("你会上传数据吗", {"response": "data"})],
 }
 
 TEMPLATES = {"en": EN, "zh": ZH}

@@ -164,3 +164,16 @@ UNKNOWN_DEVICES = {
     "zh": ["按摩浴缸", "桑拿房", "洗碗机", "泳池水泵", "烤面包机", "酒柜", "跑步机", "门铃", "烘干机",
            "喂鱼器", "浴霸", "电饭煲"],
 }
+
+
+MEDIA = {
+    "en": ["Finding Nemo", "the Beatles", "some jazz", "Abbey Road", "my workout playlist", "The Office",
+           "Taylor Swift", "the news", "Star Wars", "classical music", "Frozen", "a podcast about space"],
+    "zh": ["西游记", "周杰伦的歌", "轻音乐", "新闻联播", "流行歌曲", "哪吒", "邓丽君", "相声", "睡前故事",
+           "古典音乐", "熊出没", "儿歌"],
+}
+MESSAGES = {
+    "en": ["dinner is ready", "we're leaving in ten minutes", "the movie is starting", "time for bed",
+           "someone is at the door", "the laundry is done", "lunch is on the table", "please come downstairs"],
+    "zh": ["吃饭了", "十分钟后出门", "电影开始了", "该睡觉了", "有人敲门", "衣服洗好了", "快下楼", "准备出发"],
+}

@@ -24,7 +24,8 @@ KIND_DOMAINS = {
     "state_any": ("light", "switch", "fan", "cover", "media_player", "lock", "vacuum", "climate"),
     "pause": ("media_player",), "unpause": ("media_player",), "next": ("media_player",),
     "prev": ("media_player",), "volume": ("media_player",), "vstart": ("vacuum",),
-    "vreturn": ("vacuum",),
+    "vreturn": ("vacuum",), "vstop": ("vacuum",), "mute": ("media_player",), "unmute": ("media_player",),
+    "play": ("media_player",),
 }
 KIND_MODES = {
     "on": ("name", "name", "name", "name_area", "area_domain", "area_domain", "room_domain",
@@ -268,6 +269,18 @@ class Filler:
         self.args["item"] = item
         self.verbatim.append(item)
         return item
+
+    def _p_q(self) -> str:
+        q = self.rng.choice(pools.split(pools.MEDIA[self.lang], self.part))
+        self.args["search_query"] = q
+        self.verbatim.append(q)
+        return q
+
+    def _p_msg(self) -> str:
+        msg = self.rng.choice(pools.split(pools.MESSAGES[self.lang], self.part))
+        self.args["message"] = msg
+        self.verbatim.append(msg)
+        return msg
 
     def _p_tn(self) -> str:
         name = self.rng.choice(pools.split(pools.TIMER_NAMES[self.lang], self.part))

@@ -16,6 +16,7 @@ _NUM: dict[str, Any] = {"type": "number"}
 _TARGET = {"name": _S, "area": _S}
 _INT: dict[str, Any] = {"type": "integer"}
 _DURATION = {"hours": _INT, "minutes": _INT, "seconds": _INT, "name": _S}
+_WHICH_TIMER = {"name": _S, "start_hours": _INT, "start_minutes": _INT, "start_seconds": _INT, "area": _S}
 
 
 def _tool(name: str, doc: str, props: dict[str, Any], required: tuple[str, ...] = ()) -> ToolSpec:
@@ -48,13 +49,13 @@ CATALOGUE: tuple[ToolSpec, ...] = (
     _tool("HassSetVolume", "Set the volume in percent.",
           {"volume_level": _PCT, "name": _S, "area": _S}, ("volume_level",)),
     _tool("HassStartTimer", "Start a timer.", _DURATION),
-    _tool("HassCancelTimer", "Cancel a timer.", {"name": _S}),
+    _tool("HassCancelTimer", "Cancel a timer.", _WHICH_TIMER),
     _tool("HassCancelAllTimers", "Cancel every timer.", {}),
-    _tool("HassPauseTimer", "Pause a timer.", {"name": _S}),
-    _tool("HassUnpauseTimer", "Resume a timer.", {"name": _S}),
-    _tool("HassTimerStatus", "Time left on timers.", {"name": _S}),
-    _tool("HassIncreaseTimer", "Add time to a timer.", _DURATION),
-    _tool("HassDecreaseTimer", "Remove time from a timer.", _DURATION),
+    _tool("HassPauseTimer", "Pause a timer.", _WHICH_TIMER),
+    _tool("HassUnpauseTimer", "Resume a timer.", _WHICH_TIMER),
+    _tool("HassTimerStatus", "Time left on timers.", _WHICH_TIMER),
+    _tool("HassIncreaseTimer", "Add time to a timer.", {**_DURATION, **_WHICH_TIMER}),
+    _tool("HassDecreaseTimer", "Remove time from a timer.", {**_DURATION, **_WHICH_TIMER}),
     _tool("HassGetCurrentTime", "The current time.", {}),
     _tool("HassGetCurrentDate", "Today's date.", {}),
     _tool("HassGetWeather", "The weather.", {"name": _S}),
@@ -66,7 +67,16 @@ CATALOGUE: tuple[ToolSpec, ...] = (
           {"item": _S, "name": _S}, ("item",)),
     _tool("HassVacuumStart", "Start vacuuming.", _TARGET),
     _tool("HassVacuumReturnToBase", "Send the vacuum home.", _TARGET),
+    _tool("HassVacuumStop", "Stop the vacuum where it is.", _TARGET),
     _tool("HassNevermind", "Cancel the current request.", {}),
+    _tool("HassBroadcast", "Announce a message in every room.", {"message": _S}, ("message",)),
+    _tool("HassRespond", "Answer a question about Hearth itself.",
+          {"response": {"type": "string", "enum": ["hello", "listening", "data", "commands", "creator", "name"]}},
+          ("response",)),
+    _tool("HassMediaPlayerMute", "Mute a media player.", _TARGET),
+    _tool("HassMediaPlayerUnmute", "Unmute a media player.", _TARGET),
+    _tool("HassMediaSearchAndPlay", "Play a film, show, song or playlist by name.",
+          {"search_query": _S, "name": _S, "area": _S, "media_class": _S}, ("search_query",)),
 )
 
 
