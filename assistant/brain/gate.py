@@ -173,13 +173,14 @@ class Gate:
     def is_sensitive(self, action: Action, inventory: Inventory) -> bool:
         """Declared sensitive by a skill; or, for a service no skill declares, an action on a lock,
         alarm panel, garage door or gate."""
+        e = inventory.entity(action.entity_id) if action.entity_id else None
         if action.service in self.sensitive_services:
-            return True
+            # Opening a blind is not opening a garage door: for covers the device class decides.
+            return action.service.split(".", 1)[0] != "cover" or e is None or entity_is_sensitive(e)
         if action.service in self.declared_services:
             return False
         if action.service.split(".", 1)[0] in SENSITIVE_DOMAINS:
             return True
-        e = inventory.entity(action.entity_id) if action.entity_id else None
         return e is not None and entity_is_sensitive(e)
 
     def sensitive(self, intents: Iterable[Intent], inventory: Inventory) -> list[Action]:
