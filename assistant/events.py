@@ -154,13 +154,12 @@ class CommandAudio(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Broadcast(Event):
-    """A spoken message for every room ("tell everyone dinner is ready"); satellites speak it."""
+class Broadcast(Announcement):
+    """A spoken message for every room but the one it was said in ("tell everyone dinner is
+    ready"); ``area`` is that room. Announcement subscribers (the hub) route it."""
 
-    text: str
-    area: str = ""
-    """The room it was said in (id), so that room need not hear it again."""
     language: str = "en"
+    broadcast: bool = True
 
 
 E = TypeVar("E", bound=Event)

@@ -323,15 +323,10 @@ def test_satellites_config() -> None:
 # ---- announcements by room --------------------------------------------------------------------
 
 def test_announcements_are_routed_by_area_and_a_broadcast_skips_its_own_room() -> None:
-    from dataclasses import dataclass
     from types import SimpleNamespace
 
-    from assistant.events import Announcement, EventBus
+    from assistant.events import Announcement, Broadcast, EventBus
     from assistant.hub import Hub
-
-    @dataclass(frozen=True, slots=True, kw_only=True)
-    class Broadcast(Announcement):
-        broadcast: bool = True
 
     class Wake:
         words = ("hey_jarvis",)
