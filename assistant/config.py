@@ -81,9 +81,10 @@ class WakeConfig:
 class VadConfig:
     threshold: float = 0.5
     """Silero speech probability above which a frame is speech."""
-    trailing_silence_s: float = 0.45
+    trailing_silence_s: float = 0.7
     """Silence after speech that ends the command, seconds; with ``semantic_end``, the wait when the
-    words heard so far neither make a whole command nor plainly go on."""
+    words heard so far neither make a whole command nor plainly go on (a pause inside a command
+    lasts up to about 0.6 s)."""
     semantic_end: bool = True
     """Decide the end of a command from its words as well as the silence: short after a whole
     command, long after words that cannot end one ("turn on the", "把客厅的", a trailing "and")."""
