@@ -179,16 +179,20 @@ class Engines:
 
 def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Inventory | None = None) -> Engines:
     """Load and warm every stage once at start, so the first command is as fast as the rest."""
+    from assistant import lean
     from assistant.stt.whisper import WhisperTranscriber
     from assistant.tts.router import build_synthesizer
     from assistant.vad.silero import SileroVad
     from assistant.wake.openwakeword import OpenWakeWordDetector
 
     load_s: dict[str, float] = {}
+    lean.limit_malloc_arenas()
+    lean.defer_openwakeword_training()
 
     def timed(name: str, make: Callable[[], T]) -> T:
         t0 = time.perf_counter()
         obj = make()
+        lean.trim()  # loaders free large temporary buffers: hand them back before the next one
         load_s[name] = time.perf_counter() - t0
         return obj
 
@@ -197,7 +201,9 @@ def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Invent
     language = cfg.general.language
 
     def make_stt() -> WhisperTranscriber:
-        stt = WhisperTranscriber(cfg.stt, language=language)
+        # One Silero model serves the pipeline and the transcriber's speech gate. A language's
+        # model loads when that language is first heard (Chinese: the first Chinese command).
+        stt = WhisperTranscriber(cfg.stt, language=language, vad=vad)
         stt.warm(None if language == "auto" else language)
         return stt
 

@@ -276,10 +276,24 @@ class Bench:
             if ours:
                 self.report["naive"][key] = _stats(totals)["p50"] / ours
 
+    # ---- commands with pauses inside them ---------------------------------------------------------
+    def measure_cutoffs(self) -> None:
+        """Commands with internal pauses, in real time: how many were ended before their last words."""
+        from assistant import bench_cutoff as bc
+
+        rng = np.random.default_rng(5)
+        voices = bc.hearth_voices(self.engines.tts)
+        if self.quick:
+            voices = {"hearth": voices["hearth"]}
+        commands = bc.QUICK if self.quick else bc.PAUSED_COMMANDS
+        rows = [bc.run_clip(self.engines, self.cfg, clip, PacedSource) for clip in bc.clips(voices, commands, rng)]
+        self.report.update(bc.summary(rows))
+
     def run(self) -> dict[str, Any]:
         self.load()
         self.measure_stages()
         self.measure_pipeline()
+        self.measure_cutoffs()
         self.measure_idle()
         self.measure_naive()
         return self.report
@@ -304,6 +318,11 @@ def format_report(r: dict[str, Any]) -> str:
                  + ", ".join(f"{k} {v:.3f}" for k, v in r["tts_rtf"].items())
                  + "   tts first chunk: " + ", ".join(f"{k} {v:.3f} s" for k, v in r["tts_first_chunk_s"].items()))
     lines.append(f"idle CPU while waiting for the wake word: {r['idle_cpu_pct_of_core']:.1f} % of one core")
+    if "cutoffs" in r:
+        c = r["cutoffs"]
+        lines.append(f"cut-off rate on commands with pauses inside ({', '.join(map(str, _pauses(c)))} s): "
+                     f"{r['cutoff_rate']:.1%} ({c['cut']} of {c['n']} cut; wake word missed on {c['wake_missed']})"
+                     + "".join(f"\n  cut: {x['said']!r} heard {x['heard']!r}" for x in c["runs"] if x["cut"]))
     lines.append(f"peak memory (RSS) with every model loaded: {r['peak_rss_bytes'] / 1e6:.0f} MB")
     n = r["naive"]
     lines.append(f"naive way ({n['how']}):")
@@ -318,6 +337,10 @@ def format_report(r: dict[str, Any]) -> str:
         f"{c['heard']!r}→{c['path']} {c['eos_to_first_audio_s']:.2f}s" for c in r["commands"]
     ))
     return "\n".join(lines)
+
+
+def _pauses(c: dict[str, Any]) -> list[float]:
+    return sorted({p for x in c["runs"] for p in x["pauses_s"]})
 
 
 def s_ms(x: dict[str, float]) -> str:

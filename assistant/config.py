@@ -82,8 +82,17 @@ class WakeConfig:
 class VadConfig:
     threshold: float = 0.5
     """Silero speech probability above which a frame is speech."""
-    trailing_silence_s: float = 0.45
-    """Silence after speech that ends the command, seconds."""
+    trailing_silence_s: float = 0.7
+    """Silence after speech that ends the command, seconds; with ``semantic_end``, the wait when the
+    words heard so far neither make a whole command nor plainly go on (a pause inside a command
+    lasts up to about 0.6 s)."""
+    semantic_end: bool = True
+    """Decide the end of a command from its words as well as the silence: short after a whole
+    command, long after words that cannot end one ("turn on the", "把客厅的", a trailing "and")."""
+    complete_silence_s: float = 0.15
+    """With ``semantic_end``: silence that ends a command whose words make a whole command, seconds."""
+    incomplete_silence_s: float = 1.0
+    """With ``semantic_end``: silence that ends a command whose words plainly go on, seconds."""
     max_command_s: float = 10.0
     """A command is cut after this long, seconds."""
     no_speech_timeout_s: float = 4.0
@@ -323,6 +332,7 @@ def _build(cls: type, data: dict[str, Any], section: str) -> Any:
 
 _POSITIVE = {
     "preroll_s", "frame_ms", "refractory_s", "trailing_silence_s", "max_command_s",
+    "complete_silence_s", "incomplete_silence_s",
     "no_speech_timeout_s", "threads", "beam_size", "trigger_level", "n_ctx", "port",
     "keepalive_s", "length_scale", "max_payload_bytes", "intent_ttl_s", "sensitive_ttl_s", "retention_days",
     "arbitration_window_s", "reconnect_max_s", "ping_s",

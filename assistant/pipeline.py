@@ -42,6 +42,7 @@ from assistant.events import (
 )
 from assistant.stt.base import Transcriber, Transcript
 from assistant.tts.base import Synthesizer
+from assistant.turn import TurnGuess, TurnPolicy, Verdict, open_ended, silence_needed_s
 from assistant.vad.base import SpeechDetector
 from assistant.vad.segmenter import Segmenter, SpeechStart
 from assistant.wake import boundary
@@ -71,6 +72,8 @@ class _Run:
     speculation: tuple[int, Future[Transcript]] | None = None
     stale: threading.Event = field(default_factory=threading.Event)
     """Set when speech resumes after a guess: its LLM prefetch stops decoding."""
+    turn: TurnGuess | None = None
+    """Whether the guessed words make a whole command: sets how long a pause ends the turn."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     wake_word: str = ""
     """Set when ``frames`` begin at this wake word's phrase (found from the audio), not at the command."""
@@ -101,6 +104,7 @@ class Pipeline:
         self.frame_samples = SAMPLE_RATE * cfg.audio.frame_ms // 1000
         self.frame_s = self.frame_samples / SAMPLE_RATE
         self.segmenter = Segmenter(cfg.vad, frame_s=self.frame_s)
+        self.turn_policy = TurnPolicy.from_config(cfg.vad)
         self.preroll = PreRoll(max(cfg.audio.preroll_s, boundary.LOOKBACK_S), self.frame_samples)
         self._vad_rest = np.zeros(0, dtype=np.int16)
         self._vad_prob = 0.0
@@ -208,6 +212,9 @@ class Pipeline:
             # Speech just stopped: remember when (wall clock), for the first-audio latency.
             run.speech_end_wall = self.clock() - (self.segmenter.silence_s if live else 0.0)
         self._maybe_speculate(run)
+        if seg.result is None and seg.started:
+            seg.require_silence(silence_needed_s(self.turn_policy, run.turn, seg.silence_s, live=live,
+                                                 frame_s=self.frame_s))
         if seg.result is not None:
             self._end_of_speech(seg.result.reason, live)
 
@@ -217,15 +224,17 @@ class Pipeline:
         if not seg.started or seg.silence_s < SPECULATE_AFTER_S:
             if run.speculation is not None and seg.silence_s == 0.0:
                 run.speculation = None  # speech resumed: that guess is stale
+                run.turn = None
                 run.stale.set()
             return
         if run.speculation is None:
             n = len(run.frames)
             audio = self._command_audio(run)
             run.stale = threading.Event()
+            run.turn = TurnGuess()
             guess = self._executor.submit(self._transcribe, audio, run.wake_word)
             run.speculation = (n, guess)
-            self._executor.submit(self._prefetch, guess, run.stale)  # one worker: runs right after
+            self._executor.submit(self._prefetch, guess, run.stale, run.turn)  # one worker: runs right after
 
     def _command_audio(self, run: _Run) -> np.ndarray:
         """The run's audio from just before speech began: a burst too short to be speech before it,
@@ -247,18 +256,26 @@ class Pipeline:
             return self.stt.transcribe(audio, lang, prefix=boundary.spoken(wake_word))  # type: ignore[call-arg]
         return self.stt.transcribe(audio, lang)
 
-    def _prefetch(self, guess: Future[Transcript], stale: threading.Event) -> None:
-        """Let the brain start on the guessed words while the end-of-speech timeout runs."""
+    def _prefetch(self, guess: Future[Transcript], stale: threading.Event, turn: TurnGuess) -> None:
+        """Let the brain start on the guessed words while the pause goes on, and judge from them
+        whether the speaker has finished (see :mod:`assistant.turn`)."""
+        verdict, text = Verdict.UNSURE, ""
         try:
             transcript = guess.result()
             text = strip_wake_words(transcript.text, self.wake.words)
-            if text and not stale.is_set():
-                self.brain.prefetch(
+            if text and open_ended(text):
+                verdict = Verdict.INCOMPLETE  # the LLM would only be stopped when speech resumes
+            elif text and not stale.is_set():
+                whole = self.brain.prefetch(
                     text, area=self.area, language=transcript.language,
                     conversation_id=self.cfg.general.node_id, stop=stale.is_set,
                 )
+                verdict = Verdict.COMPLETE if whole else Verdict.UNSURE
         except Exception:  # a failed guess costs nothing: understand() starts afresh
             log.debug("prefetch failed", exc_info=True)
+        finally:
+            log.debug("end of turn: %r is %s", text, verdict.value)
+            turn.decide(verdict, text)
 
     def _end_of_speech(self, reason: str, live: bool) -> None:
         run = self._run

@@ -33,7 +33,10 @@ class Brain(Protocol):
         language: str = "en",
         conversation_id: str = "default",
         stop: Callable[[], bool] | None = None,
-    ) -> None:
+    ) -> bool | None:
         """Start on words that are probably the whole command, before the speaker is known to be
-        done; must act on nothing. ``stop`` turns True when the speaker went on talking."""
+        done; must act on nothing. ``stop`` turns True when the speaker went on talking.
+
+        Returns whether the words already make a whole command (the end-of-turn decision uses it):
+        True, False, or None when that is not known."""
         ...

@@ -322,44 +322,64 @@ class HearthBrain:
         language: str = "en",
         conversation_id: str = "default",
         stop: Callable[[], bool] | None = None,
-    ) -> None:
+    ) -> bool | None:
         """Start the LLM on a likely final transcript while the end-of-speech timeout still runs,
         so that :meth:`understand` of the same words finds the answer ready (or nearly). Acts on
-        nothing and remembers nothing; words the templates or a follow-up handle are skipped."""
-        if self.tool_caller is None or not text.strip():
-            return
+        nothing and remembers nothing; words the templates or a follow-up handle are skipped.
+
+        Returns True when the words make a whole command (an answer to a pending question, a
+        follow-up, a template matched with every slot, or an LLM call grounded in the words),
+        False when the LLM found no such call, None when unknown (no LLM, or stopped)."""
+        if not text.strip():
+            return None
         lang = self._language(language, text)
         home = self._home
         where = home.resolver.area(area) if area else None
         area_id = where.id if where else None
         conv = self.memory.get(conversation_id)
-        if conv.confirm is not None or conv.choice is not None or len(self._parts(text, lang, area_id)) > 1:
-            return
+        if conv.confirm is not None and conv.confirm.stage == "pin":
+            return None  # digits come with pauses between them: never end a PIN early
+        if conv.confirm is not None or conv.choice is not None:
+            return True
         last = conv.history[-1] if conv.history else None
         if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
                                                                          home.resolver) is not None:
-            return
+            return True
         if self._sentence(text) is not None:
-            return
-        if self.fast_path is not None and self.fast_path.match(
-            text, language=lang, area=area_id, skills=self._arg_names(),
-            accept=lambda c: self._resolves(c, area_id),
-        ) is not None:
-            return
+            return True
+        if self.fast_path is not None:
+            m = self.fast_path.match(
+                text, language=lang, area=area_id, skills=self._arg_names(),
+                accept=lambda c: self._resolves(c, area_id),
+            )
+            if m is not None:
+                return None if m.loose else True  # a loose match guessed at its device name
+        if self.tool_caller is None or len(self._parts(text, lang, area_id)) > 1:
+            return None  # several commands: each is understood when the turn ends
         key = _llm_key(text, home, area_id, lang, conv.history)
         pending: Future[LlmResult | None] = Future()
         with self._prefetch_lock:
-            if key in self._prefetched:
-                return
+            if key in self._prefetched:  # the same words again: the same verdict
+                done = self._prefetched[key][1]
+                out0 = done.result() if done.done() and done.exception() is None else None
+                return None if out0 is None else self._whole(out0, text, home, area_id)
             self._prefetched = {key: (home, pending)}  # only the latest guess; home kept so its id stays unique
         try:
             out: LlmResult | None = self.tool_caller.call(
                 text, tools=self._llm_tools(), inventory=home.inventory, area=area_id, language=lang,
                 history=[Turn(x.text, x.call) for x in conv.history], stop=stop,
             )
-            pending.set_result(None if stop is not None and stop() else out)
+            out = None if stop is not None and stop() else out
+            pending.set_result(out)
         except Exception as e:
             pending.set_exception(e)
+            return None
+        return None if out is None else self._whole(out, text, home, area_id)
+
+    @staticmethod
+    def _whole(out: LlmResult, text: str, home: _Home, area_id: str | None) -> bool:
+        """An LLM answer makes a whole command when it is a call whose targets the user named."""
+        return out.call is not None and grounded(out.call, text, home.inventory, area_id)
 
     def _ask_llm(self, text: str, home: _Home, area_id: str | None, lang: str,
                  history: list[Exchange]) -> LlmResult:

@@ -50,10 +50,8 @@ class PiperSynthesizer:
         with self._lock:
             if self._voice is not None:
                 return
-            from piper import PiperVoice
-
             try:
-                self._voice = PiperVoice.load(self.model_path, config_path=self.config_path)
+                self._voice = _load_voice(self.model_path, self.config_path)
             except Exception as e:  # onnxruntime / json errors of a broken voice
                 raise ModelError(f"cannot load Piper voice {self.model_path}: {e}") from e
 
@@ -71,3 +69,19 @@ class PiperSynthesizer:
             parts = [p for p in parts if len(p)]
             if parts:
                 yield np.concatenate(parts).astype(np.int16, copy=False)
+
+
+def _load_voice(model: Path, config: Path) -> Any:
+    """``PiperVoice.load`` with lean onnxruntime options: its default memory arena would keep the
+    largest sentence's activations resident for good."""
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+    from piper.voice import ESPEAK_DATA_DIR
+
+    from assistant import lean
+
+    session = onnxruntime.InferenceSession(str(model), sess_options=lean.session_options(threads=2),
+                                           providers=["CPUExecutionProvider"])
+    return PiperVoice(config=PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8"))),
+                      session=session, espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=Path.cwd())

@@ -38,8 +38,8 @@ class Segmenter:
     """Feed ``update(t_s, is_speech)`` once per frame, ``t_s`` being the end of the frame.
 
     Speech counts as started once a burst lasts ``min_speech_s``; the command ends after
-    ``trailing_silence_s`` of silence, after ``max_command_s`` of speech, or with ``timeout``
-    when nobody speaks for ``no_speech_timeout_s``. ``silence_s`` lets a caller start work
+    ``trailing_silence_s`` of silence (see :meth:`require_silence`), after ``max_command_s`` of
+    speech, or with ``timeout`` when nobody speaks for ``no_speech_timeout_s``. ``silence_s`` lets a caller start work
     early (speculative transcription) before the end is declared.
     """
 
@@ -56,6 +56,8 @@ class Segmenter:
         self._burst_last: float | None = None
         self.dropped_until_s: float | None = None
         """End of the latest burst too short to be speech (the wake word's tail, a click), seconds."""
+        self.trailing_silence_s = cfg.trailing_silence_s
+        """Silence that ends the command now; the caller may change it as the words become known."""
 
     @property
     def started(self) -> bool:
@@ -105,7 +107,15 @@ class Segmenter:
             self.speech_end_s = t_s
         if t_s - self.speech_start_s >= cfg.max_command_s:
             return self._end("max_length")
-        if not is_speech and self.silence_s >= cfg.trailing_silence_s - 1e-9:
+        if not is_speech and self.silence_s >= self.trailing_silence_s - 1e-9:
+            return self._end("silence")
+        return None
+
+    def require_silence(self, seconds: float) -> SpeechEnd | None:
+        """Change the silence that ends the command; ends it at once (``silence``) when the current
+        pause already lasts that long."""
+        self.trailing_silence_s = seconds
+        if self.result is None and self.started and self.silence_s > 0 and self.silence_s >= seconds - 1e-9:
             return self._end("silence")
         return None
 

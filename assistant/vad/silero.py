@@ -20,15 +20,18 @@ CONTEXT = 64
 
 class SileroVad:
     """Speech probability per frame. Keeps the LSTM state and the 64-sample context across calls,
-    and carries a remainder, so frames of any length (e.g. 1280 samples) can be fed."""
+    and carries a remainder, so frames of any length (e.g. 1280 samples) can be fed.
+
+    ``probs`` and ``speech_ratio`` leave that stream state alone, so one instance serves both the
+    pipeline (streaming) and the speech-to-text gate (whole clips, from another thread)."""
 
     def __init__(self, model_path: str | Path | None = None, threads: int = 1) -> None:
         import onnxruntime
 
+        from assistant import lean
+
         path = Path(model_path) if model_path else modelstore.path("silero-vad")
-        opts = onnxruntime.SessionOptions()
-        opts.inter_op_num_threads = 1
-        opts.intra_op_num_threads = threads
+        opts = lean.session_options(threads)
         opts.log_severity_level = 4
         try:
             self._session = onnxruntime.InferenceSession(

@@ -1,0 +1,83 @@
+"""Memory economies for a process that holds every model: a small box has ~1 GB to spare.
+
+Each measure here keeps resident memory down without changing what any model computes:
+onnxruntime sessions without memory arenas (an arena keeps the largest activation it ever held),
+freed heap handed back to the system after each model load, at most two malloc arenas for the
+worker threads, and openWakeWord's training helper (scikit-learn, ~90 MB) left unimported.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import importlib
+import logging
+import sys
+import types
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+M_ARENA_MAX = -8
+"""glibc's mallopt parameter for the number of malloc arenas."""
+MALLOC_ARENAS = 2
+
+_libc: Any = None
+
+
+def _glibc() -> Any:
+    global _libc
+    if _libc is None:
+        name = ctypes.util.find_library("c")
+        try:
+            lib = ctypes.CDLL(name) if name else None
+            _libc = lib if lib is not None and hasattr(lib, "malloc_trim") else False
+        except OSError:
+            _libc = False
+    return _libc
+
+
+def session_options(threads: int = 1) -> Any:
+    """onnxruntime options for a small model run frame by frame: no memory arena, no memory
+    pattern (both keep peak-sized buffers alive between runs), ``threads`` intra-op threads."""
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.enable_cpu_mem_arena = False
+    opts.enable_mem_pattern = False
+    opts.inter_op_num_threads = 1
+    opts.intra_op_num_threads = threads
+    opts.log_severity_level = 3
+    return opts
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
+    """Each thread that allocates gets a glibc arena of its own (up to 8 per core), and freed memory
+    in one is never reused by another: a few threads that load and run models need no more than two."""
+    libc = _glibc()
+    if libc:
+        libc.mallopt(M_ARENA_MAX, arenas)
+
+
+def trim() -> None:
+    """Give freed heap back to the system (model loaders free large temporary buffers)."""
+    libc = _glibc()
+    if libc:
+        libc.malloc_trim(0)
+
+
+def defer_openwakeword_training() -> None:
+    """openWakeWord's package imports its custom-verifier trainer, and with it scikit-learn and
+    SciPy, on every import; Hearth never trains one. Until someone calls the trainer, a stand-in
+    module takes its place; calling it imports the real one."""
+    name = "openwakeword.custom_verifier_model"
+    if name in sys.modules or "openwakeword" in sys.modules:
+        return
+    stub = types.ModuleType(name)
+
+    def train_custom_verifier(*args: Any, **kwargs: Any) -> Any:
+        sys.modules.pop(name, None)
+        return importlib.import_module(name).train_custom_verifier(*args, **kwargs)
+
+    stub.train_custom_verifier = train_custom_verifier  # type: ignore[attr-defined]
+    sys.modules[name] = stub
