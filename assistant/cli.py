@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         cfg = config_mod.load(args.config)
         if not args.verbose:
-            logging.getLogger().setLevel(cfg.general.log_level if cfg.general.log_level != "INFO" else "WARNING")
+            logging.getLogger().setLevel(cfg.general.log_level)
         if args.command == "config":
             print(f"config OK ({args.config or config_mod.default_config_path()})")
             return 0

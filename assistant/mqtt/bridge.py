@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,6 +35,7 @@ from assistant.home.inventory import Inventory
 from assistant.intents import Understanding
 from assistant.mqtt import discovery, payloads
 from assistant.mqtt.client import make_client
+from assistant.mqtt.jobs import JobQueue
 from assistant.mqtt.outbox import Outbox
 from assistant.mqtt.topics import OFFLINE, ONLINE, Topics
 
@@ -123,7 +123,8 @@ class MqttBridge:
         self._ack_lock = threading.Lock()
         self._inflight: dict[int, int | None] = {}  # paho mid -> outbox seq (None: not an intent)
         self._early_acks: set[int] = set()
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._stale: dict[int, int] = {}  # paho mid -> outbox seq, unacknowledged when the connection dropped
+        self._jobs = JobQueue()
         self._dispatcher: threading.Thread | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._started = False
@@ -174,7 +175,7 @@ class MqttBridge:
                 info.wait_for_publish(timeout_s)
         self._client.disconnect()
         self._client.loop_stop()
-        self._jobs.put(None)
+        self._jobs.close()
         if self._dispatcher is not None:
             self._dispatcher.join(timeout_s)
         self.outbox.close()
@@ -226,6 +227,11 @@ class MqttBridge:
         if self.connected.is_set() and self.presence:
             self.publish_discovery()
 
+    def publish_json(self, topic: str, doc: Any, *, retain: bool = False) -> None:
+        """Publish a JSON document (QoS 1; paho queues it while offline). For node topics other
+        modules own (health, timers)."""
+        self._publish(topic, json.dumps(doc, ensure_ascii=False), retain=retain)
+
     def publish_discovery(self) -> None:
         for topic, config in discovery.messages(
             self.topics, self.intent_types, area=self.area, version=self._version
@@ -254,6 +260,8 @@ class MqttBridge:
     # -- paho callbacks (network thread) ---------------------------------------------
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, rc: Any, props: Any) -> None:
         with self._ack_lock:
+            if self._stale.pop(mid, None) is not None:
+                return  # a resend from before the outage: its intent is sent again from the outbox
             if mid not in self._inflight:
                 self._early_acks.add(mid)
                 return
@@ -289,12 +297,6 @@ class MqttBridge:
         waiting = self.outbox.count()
         if waiting and self._ha_grace_s > 0:
             limit_s = self._hold_limit_s()
-            with self._ack_lock:
-                paho_holds = any(seq is not None for seq in self._inflight.values())
-            if paho_holds:
-                # Blocks paho's thread on purpose (bounded well below the keepalive): paho re-sends
-                # unacknowledged intents right after this returns, and HA should be back by then.
-                time.sleep(min(self._ha_grace_s, limit_s))
             log.info("%d intents wait for Home Assistant to be back (at most %.0f s)", waiting, limit_s)
             self._hold_for_ha(limit_s)
             return
@@ -358,6 +360,17 @@ class MqttBridge:
         self.ready.clear()
         self._holding = True
         self._hold_gen = 0
+        if self._ha_grace_s > 0:
+            # paho re-sends what it had in flight as soon as it reconnects, before Home Assistant
+            # has subscribed again: those copies may be lost, so each intent is sent again from the
+            # outbox once HA is back (consumers drop a repeated id); their acks remove nothing.
+            with self._send_lock, self._ack_lock:
+                unacked = {mid: seq for mid, seq in self._inflight.items() if seq is not None}
+                for mid in unacked:
+                    del self._inflight[mid]
+                self._stale.update(unacked)
+                if unacked:
+                    self._handed_upto = min(self._handed_upto, min(unacked.values()) - 1)
         if self._down_since is None:
             self._down_since = time.time()
         if self._started:
@@ -381,10 +394,10 @@ class MqttBridge:
             if payload.strip() == b"online":
                 if self._hold_gen:
                     gen = self._hold_gen
-                    self._later(_HA_SETTLE_S, lambda: self._end_hold(gen))
+                    self._later(_HA_SETTLE_S, lambda: self._end_hold(gen), key="ha-settle")
                 if self.presence:
                     log.info("Home Assistant came online; re-sending discovery")
-                    self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all)
+                    self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all, key="resend")
         elif topic == t.inventory:
             if not payload:
                 return
@@ -397,7 +410,7 @@ class MqttBridge:
             self.inventory_received.set()
             if self._hold_gen and not retained:  # HA is connected (maybe only just)
                 gen = self._hold_gen
-                self._later(_HA_SETTLE_S, lambda: self._end_hold(gen))
+                self._later(_HA_SETTLE_S, lambda: self._end_hold(gen), key="ha-settle")
             log.info("inventory from Home Assistant: %d entities", len(inv.entities))
             if self._on_inventory is not None:
                 cb = self._on_inventory
@@ -449,19 +462,19 @@ class MqttBridge:
             self._on_mute(muted)
         self.set_muted(muted)
 
-    def _later(self, delay_s: float, job: Callable[[], None]) -> None:
-        timer = threading.Timer(delay_s, lambda: self._jobs.put(job))
-        timer.daemon = True
-        timer.start()
+    def _later(self, delay_s: float, job: Callable[[], None], key: str | None = None) -> None:
+        """Run ``job`` on the dispatcher after ``delay_s`` (one thread for all delays, never a timer each)."""
+        self._jobs.later(delay_s, job, key)
 
     def _dispatch_loop(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                job()
-            except HearthError as e:
-                log.warning("MQTT command failed: %s", e.message)
-            except Exception:
-                log.exception("MQTT command handler failed")
+        self._jobs.run(self._job_failed)
+
+    @staticmethod
+    def _job_failed(e: Exception) -> None:
+        if isinstance(e, HearthError):
+            log.warning("MQTT command failed: %s", e.message)
+        else:
+            log.error("MQTT command handler failed", exc_info=e)
 
     # -- events from the pipeline ------------------------------------------------------
     def _on_event(self, event: Event) -> None:
