@@ -106,7 +106,7 @@ class Runtime:
         """Safe from a signal handler: :meth:`run` returns within a fraction of a second."""
         self.supervisor.stopping.set()
 
-    def stop(self, timeout_s: float = 1.0) -> None:
+    def stop(self, timeout_s: float = 0.5) -> None:
         """Stop the workers: sources closed, replies cut; a worker stuck in a model call is a daemon."""
         if not self.supervisor.stop(timeout_s):
             alive = [w.name for w in self.supervisor.workers.values() if w.thread and w.thread.is_alive()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -36,6 +37,13 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         assistant.close()
         signal.signal(signal.SIGTERM, previous)
         log.info("stopped in %.2f s", time.monotonic() - t0)
+    if assistant.runtime is not None and assistant.runtime.supervisor.stopping.is_set():
+        # Stopped by a signal and everything is closed (audio, outbox, broker): skip the seconds
+        # the interpreter would spend freeing the models, so a service stop is quick.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 

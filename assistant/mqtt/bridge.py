@@ -173,8 +173,12 @@ class MqttBridge:
             info = self._client.publish(self.topics.availability, OFFLINE, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout_s)
+        connected = self.connected.is_set()
         self._client.disconnect()
-        self._client.loop_stop()
+        if connected:
+            self._client.loop_stop()
+        else:  # paho may sit in its reconnect delay for a second: let it end on its own
+            threading.Thread(target=self._client.loop_stop, name="mqtt-stop", daemon=True).start()
         self._jobs.close()
         if self._dispatcher is not None:
             self._dispatcher.join(timeout_s)
