@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="deliver the intents waiting in the outbox, waiting at most SECONDS (default 130: "
                         "after an outage Home Assistant may take two minutes to reconnect)")
 
+    s = sub.add_parser("service", help="run hearth as a systemd service: install [--user], status, uninstall")
+    s.add_argument("action", choices=["install", "status", "uninstall"])
+    s.add_argument("--user", action="store_true", help="a user service (no root needed) instead of a system one")
+    s.add_argument("--print", action="store_true", help="install: print the unit instead of writing it")
+    s.add_argument("--no-start", action="store_true", help="install: write the unit but do not enable or start it")
+    s.add_argument("--unit-dir", metavar="DIR", help="where the unit file goes (default: systemd's folder)")
+
     s = sub.add_parser("config", help="print or check the configuration")
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--print-default", action="store_true", help="print the documented default config")

@@ -18,7 +18,7 @@ if [ -f "$STAMP" ] && [ "${1:-}" != "--force" ]; then
 fi
 
 # --- system packages -------------------------------------------------------
-APT_PKGS="mosquitto libportaudio2 espeak-ng"
+APT_PKGS="mosquitto libportaudio2 espeak-ng systemd"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
