@@ -135,9 +135,11 @@ class Pipeline:
     def run(self, source: AudioSource) -> None:
         """Process ``source`` frame by frame until it ends; a failed run never ends the loop."""
         live = bool(getattr(source, "live", False))
-        if not self._executor_open:  # run again after a lost source: a fresh worker
+        if not self._executor_open:  # run again after a lost source: a fresh worker, a fresh stream
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-stt")
             self._executor_open = True
+            self.wake.reset()
+            self.preroll.clear()
         self._run = None
         self._set_state("idle")
         try:

@@ -60,7 +60,7 @@ class Runtime:
         """Supervise ``pipeline`` on a source; a live one is reopened with backoff when lost."""
         loop = StreamLoop(name, pipeline, open_source, first, self.supervisor)
         self.streams[name] = loop
-        self.supervisor.add(f"stream-{name}", loop, restart=live, forever=live, on_stop=loop.interrupt)
+        self.supervisor.add(loop.worker, loop, restart=live, forever=live, on_stop=loop.interrupt)
         return loop
 
     def acknowledge(self) -> None:

@@ -168,6 +168,8 @@ class StreamLoop:
     def __init__(self, name: str, pipeline: object, open_source: Callable[[], AudioSource],
                  first: AudioSource | None = None, supervisor: Supervisor | None = None) -> None:
         self.name = name
+        self.worker = f"stream-{name}"
+        """Its name under the supervisor (and in ServiceStatus events)."""
         self.pipeline = pipeline
         self._open = open_source
         self._next = first
@@ -184,7 +186,7 @@ class StreamLoop:
             source.close()
             return
         if self._supervisor is not None:
-            self._supervisor.report_ok(self.name)
+            self._supervisor.report_ok(self.worker)
         try:
             self.pipeline.run(source)  # type: ignore[attr-defined]
         finally:
