@@ -30,7 +30,7 @@ from tests.mqtt_support import Broker, free_port
 from tests.paced import PacedHearth
 
 NODE = "soak"
-SLOT_S = 20.0
+SLOT_S = 17.0
 """One command every this many seconds."""
 CYCLE: list[tuple[str, str | None]] = [
     # (what is said, the intent expected; None = an acknowledgement of a ringing timer)
