@@ -17,6 +17,7 @@ from prometheus_client import generate_latest
 from assistant import cli
 from assistant.announce import AnnouncementQueue, AnnouncementRouter, Ringer, is_acknowledgement
 from assistant.audio.reopen import ReopeningSink
+from assistant.config import Config
 from assistant.errors import AudioError
 from assistant.events import (
     Announcement,
@@ -33,10 +34,12 @@ from assistant.events import (
 )
 from assistant.intents import Intent, Understanding
 from assistant.metrics import Metrics
+from assistant.mqtt.bridge import MqttBridge
 from assistant.mqtt.jobs import JobQueue
 from assistant.skillkit.timers import TimerManager
 from assistant.skillkit.timerstore import TimerStore, persist
 from assistant.supervisor import StreamLoop, Supervisor
+from tests.mqtt_support import Broker, Recorder
 from tests.test_pipeline import QUIET, SPEECH, WAKE, ListSink, ListSource, frames, make
 
 
@@ -396,3 +399,28 @@ def test_log_level_info_in_the_config_is_honoured(tmp_path: Path) -> None:
         assert root.level == logging.INFO
     finally:
         root.setLevel(old)
+
+
+def test_a_burst_of_ha_birth_messages_starts_no_thread_and_resends_discovery_once(tmp_path: Path) -> None:
+    broker = Broker(tmp_path / "broker")
+    broker.start()
+    cfg = Config().replace("general", node_id="birth", data_dir=str(tmp_path / "data"))
+    bridge = MqttBridge(cfg.replace("mqtt", enabled=True, port=broker.port), EventBus())
+    bridge.start()
+    rec = None
+    try:
+        assert bridge.ready.wait(10)
+        rec = Recorder(broker.port, ["homeassistant/sensor/birth/state/config"])
+        first = len(rec.wait("homeassistant/sensor/birth/state/config"))  # the retained one
+        threads = threading.active_count()
+        for _ in range(30):
+            rec.publish("homeassistant/status", b"online")
+        assert threading.active_count() == threads  # no timer thread per birth message
+        rec.wait("homeassistant/sensor/birth/state/config", first + 1)
+        time.sleep(1.5)  # a second re-send would be here by now
+        assert len(rec.on("homeassistant/sensor/birth/state/config")) == first + 1
+    finally:
+        if rec is not None:
+            rec.close()
+        bridge.stop()
+        broker.stop()
