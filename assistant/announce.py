@@ -69,6 +69,14 @@ class AnnouncementQueue:
         with self._lock:
             return self._items.popleft() if self._items else None
 
+    def withdraw(self, key: str) -> int:
+        """Drop the waiting announcements with ``key`` (a timer acknowledged meanwhile)."""
+        with self._lock:
+            kept = [x for x in self._items if x.key != key]
+            n = len(self._items) - len(kept)
+            self._items = collections.deque(kept)
+            return n
+
     def clear(self) -> int:
         with self._lock:
             n = len(self._items)
@@ -96,7 +104,8 @@ class AnnouncementRouter:
     def __init__(self, bus: EventBus) -> None:
         self._streams: dict[str, _Stream] = {}
         self._lock = threading.Lock()
-        self._unsubscribe = bus.subscribe(self.deliver, Announcement)
+        self._unsubscribe = [bus.subscribe(self.deliver, Announcement),
+                             bus.subscribe(self._acknowledged, TimerAcknowledged)]
 
     def add_stream(self, name: str, area: str = "", maxsize: int = QUEUE_MAX) -> AnnouncementQueue:
         q = AnnouncementQueue(maxsize)
@@ -116,8 +125,20 @@ class AnnouncementRouter:
         for s in targets:
             s.queue.put(a)
 
+    def _acknowledged(self, e: TimerAcknowledged) -> None:
+        """A ring still waiting in a queue must not sound after the "ok"."""
+        with self._lock:
+            streams = list(self._streams.values())
+        for s in streams:
+            s.queue.withdraw(ring_key(e.timer_id))
+
     def close(self) -> None:
-        self._unsubscribe()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+
+def ring_key(timer_id: int) -> str:
+    return f"timer-{timer_id}"
 
 
 @dataclass
@@ -190,7 +211,7 @@ class Ringer:
 
     def _announce(self, t: Timer) -> None:
         self.bus.publish(Announcement(text=t.announcement(), source="timer", area=t.area or "",
-                                      key=f"timer-{t.id}", listen=True))
+                                      key=ring_key(t.id), listen=True))
 
     def _ended(self, r: _Ringing, how: str) -> None:
         log.info("timer %s stopped ringing (%s) after %d ring(s)", r.timer.name or r.timer.id, how, r.rings)

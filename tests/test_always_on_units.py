@@ -80,6 +80,9 @@ def test_router_rings_in_the_timers_room_and_everywhere_when_unknown() -> None:
     bus.publish(Announcement(text="garage", area="garage"))
     assert [a.text for a in iter(kitchen.take, None)] == ["pasta", "from HA", "garage"]
     assert [a.text for a in iter(bedroom.take, None)] == ["from HA", "garage"]
+    bus.publish(Announcement(text="pasta again", area="kitchen", key="timer-3"))
+    bus.publish(TimerAcknowledged(timer_id=3, name="pasta", how="spoken", rings=2))
+    assert kitchen.take() is None  # acknowledged while waiting: never spoken
 
 
 @pytest.mark.parametrize("text", ["OK.", "okay", "Stop!", "stop the timer", "好的。", "Thanks.", "Hey Jarvis, stop."])
