@@ -16,6 +16,7 @@ from typing import Any
 from assistant.announce import AnnouncementQueue, AnnouncementRouter, Ringer
 from assistant.audio.base import AudioSource
 from assistant.config import Config
+from assistant.errors import AudioError
 from assistant.events import EventBus
 from assistant.metrics import Metrics
 from assistant.skillkit.timers import TimerManager
@@ -101,6 +102,9 @@ class Runtime:
         """Start, then block until every finite stream ended or a stop was requested."""
         self.start()
         self.supervisor.wait()
+        failed = [w for w in self.supervisor.workers.values() if w.status == "failed"]
+        if failed and not self.supervisor.stopping.is_set():  # a finite input broke off: say so
+            raise AudioError(f"{failed[0].name}: {failed[0].message}")
 
     def request_stop(self) -> None:
         """Safe from a signal handler: :meth:`run` returns within a fraction of a second."""

@@ -427,3 +427,22 @@ def test_a_burst_of_ha_birth_messages_starts_no_thread_and_resends_discovery_onc
             rec.close()
         bridge.stop()
         broker.stop()
+
+
+def test_a_finite_input_that_breaks_off_is_an_error(tmp_path: Path) -> None:
+    from assistant.runtime import Runtime
+
+    p, events, sink, brain = make([], [])
+
+    class Broken(ListSource):
+        def frames(self) -> Iterator[np.ndarray]:
+            yield from self.fr
+            raise OSError("read error on stdin")
+
+    cfg = Config().replace("general", data_dir=str(tmp_path))
+    rt = Runtime(cfg, p.bus, TimerManager())
+    rt.add_stream("local", p, lambda: Broken(frames((QUIET, 0.4))), live=False)
+    with pytest.raises(AudioError, match="read error on stdin"):
+        rt.run()
+    rt.stop()
+    assert [w.status for w in rt.supervisor.workers.values()] == ["stopped", "stopped", "failed"]
