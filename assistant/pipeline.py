@@ -287,6 +287,12 @@ class Pipeline:
                 Transcribed(run_id=run.run_id, text=text, language=transcript.language,
                             audio_s=transcript.audio_s, seconds=transcript.seconds)
             )
+            if not text and transcript.text.strip():
+                # Only the wake word, said while listening already (after a ring or a question):
+                # the command follows, so listen for it as after a wake.
+                self._finish(run, keep_state=True)
+                self._start_run()
+                return
             if not text or (self.intercept is not None and self.intercept(text, self.area)):
                 self._finish(run)
                 return

@@ -446,3 +446,11 @@ def test_a_finite_input_that_breaks_off_is_an_error(tmp_path: Path) -> None:
         rt.run()
     rt.stop()
     assert [w.status for w in rt.supervisor.workers.values()] == ["stopped", "stopped", "failed"]
+
+
+def test_wake_word_said_while_listening_after_a_ring_starts_a_new_listen() -> None:
+    p, events, sink, brain = make(["Hey Jarvis.", "turn on the light"], [Understanding("x", "Done.", path="fast")])
+    p.bus.publish(Announcement(text="Your timer is done.", source="timer", listen=True))
+    # The ring opens a listen; "hey jarvis", a pause that ends that utterance, then the command.
+    p.run(ListSource(frames((QUIET, 0.3), (SPEECH, 0.6), (QUIET, 0.8), (SPEECH, 0.8), (QUIET, 1.2))))
+    assert brain.heard == ["turn on the light"]
