@@ -36,11 +36,17 @@ _ACK = {
 }
 
 
+_FILLER = {"hey", "jarvis", "please", "the", "timer", "alarm", "that", "it", "now"}
+_ACK_JOINED = {a.replace(" ", "") for a in _ACK}
+
+
 def is_acknowledgement(text: str) -> bool:
-    """True for a short "ok", "stop", "好的"... (what people say to a ringing timer)."""
-    words = re.sub(r"[^\w\s]", " ", text.casefold())
-    words = " ".join(w for w in words.split() if w not in ("hey", "jarvis", "please", "the", "timer", "alarm"))
-    return words.replace(" ", "") in {a.replace(" ", "") for a in _ACK}
+    """True for a short "ok", "stop", "好的"... (what people say to a ringing timer); one stray
+    word before it is allowed, since the wake word is often misheard ("Be Jarvis, stop")."""
+    words = [w for w in re.sub(r"[^\w\s]", " ", text.casefold()).split() if w not in _FILLER]
+    if not words or len(words) > 3:
+        return False
+    return any("".join(words[i:]) in _ACK_JOINED for i in range(min(2, len(words))))
 
 
 class AnnouncementQueue:

@@ -85,12 +85,14 @@ def test_router_rings_in_the_timers_room_and_everywhere_when_unknown() -> None:
     assert kitchen.take() is None  # acknowledged while waiting: never spoken
 
 
-@pytest.mark.parametrize("text", ["OK.", "okay", "Stop!", "stop the timer", "好的。", "Thanks.", "Hey Jarvis, stop."])
+@pytest.mark.parametrize("text", ["OK.", "okay", "Stop!", "stop the timer", "好的。", "Thanks.", "Hey Jarvis, stop.",
+                                  "Be Jarvis. Stop."])
 def test_acknowledgements(text: str) -> None:
     assert is_acknowledgement(text)
 
 
-@pytest.mark.parametrize("text", ["stop the music in the kitchen", "turn on the light", "ok google play jazz", ""])
+@pytest.mark.parametrize("text", ["stop the music in the kitchen", "turn on the light", "ok google play jazz", "",
+                                  "turn off the kitchen light stop"])
 def test_not_acknowledgements(text: str) -> None:
     assert not is_acknowledgement(text)
 
