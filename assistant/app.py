@@ -18,6 +18,7 @@ from assistant.events import EventBus
 from assistant.home import inventory as inventory_mod
 from assistant.home.inventory import Inventory
 from assistant.pipeline import Pipeline
+from assistant.runtime import Runtime
 from assistant.skillkit.spec import ToolSpec
 from assistant.stt.base import Transcriber
 from assistant.tts.base import Synthesizer
@@ -232,22 +233,34 @@ def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Invent
 
 
 class Assistant:
-    """One running Hearth node: engines, audio in and out, the pipeline, and the MQTT bridge."""
+    """One running Hearth node: engines, audio in and out, the pipeline, and the MQTT bridge;
+    ``runtime`` supervises the stream and owns timers, announcements and metrics."""
 
     def __init__(self, cfg: Config, engines: Engines, source: AudioSource, sink: AudioSink, bus: EventBus,
-                 pipeline: Pipeline, closers: list[Callable[[], None]]) -> None:
+                 pipeline: Pipeline, closers: list[Callable[[], None]], runtime: Runtime | None = None) -> None:
         self.cfg, self.engines, self.source, self.sink, self.bus = cfg, engines, source, sink, bus
         self.pipeline = pipeline
         self._closers = closers
+        self.runtime = runtime
 
     @property
     def load_s(self) -> dict[str, float]:
         return self.engines.load_s
 
     def run(self) -> None:
-        self.pipeline.run(self.source)
+        if self.runtime is None:
+            self.pipeline.run(self.source)
+        else:
+            self.runtime.run()
+
+    def request_stop(self) -> None:
+        """From a signal handler: ``run`` returns promptly, then ``close`` shuts down."""
+        if self.runtime is not None:
+            self.runtime.request_stop()
 
     def close(self) -> None:
+        if self.runtime is not None:
+            self.runtime.stop()
         for close in reversed(self._closers):
             try:
                 close()
@@ -265,15 +278,25 @@ def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = 
     source = open_source(input_spec, frame_samples, cfg.audio.input_device)
     closers: list[Callable[[], None]] = [source.close]
     try:
-        sink = open_sink(output_spec, cfg.audio.output_device)
-        closers.append(sink.close)
         bus = EventBus()
+        sink = open_sink(output_spec, cfg.audio.output_device)
+        if output_spec == "speaker":  # a lost speaker is reopened at the next reply
+            from assistant.audio.reopen import ReopeningSink
+
+            sink = ReopeningSink(lambda: open_sink(output_spec, cfg.audio.output_device), bus=bus, first=sink)
+        closers.append(sink.close)
         from assistant.audit.recorder import attach_audit
 
         closers.append(attach_audit(cfg, bus))
         engines = build_engines(cfg, bus=bus)
+        runtime = Runtime(cfg, bus, engines.brain.timers, load_s=engines.load_s)
+        stream_area = area if area is not None else cfg.general.area
         pipeline = Pipeline(cfg, wake=engines.wake, vad=engines.vad, stt=engines.stt, brain=engines.brain,
-                            tts=engines.tts, sink=sink, bus=bus, area=area)
+                            tts=engines.tts, sink=sink, bus=bus, area=area,
+                            announcements=runtime.announcements_for("local", stream_area),
+                            intercept=runtime.ringer.consume)
+        runtime.add_stream("local", pipeline, lambda: open_source(input_spec, frame_samples, cfg.audio.input_device),
+                           first=source, live=bool(getattr(source, "live", False)))
         if cfg.mqtt.enabled:
             from assistant.mqtt import inventory_cache
             from assistant.mqtt.bridge import MqttBridge
@@ -285,17 +308,21 @@ def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = 
             on_inventory = live_inventory_handler(cfg, brain) if live else None
             bridge = MqttBridge(
                 cfg, bus, intent_types=brain.registry.names(), on_inventory=on_inventory,
-                on_cancel=pipeline.cancel, on_mute=pipeline.set_muted, sensitive=brain.registry.sensitive(),
+                on_cancel=lambda: (runtime.acknowledge(), pipeline.cancel()), on_mute=pipeline.set_muted,
+                sensitive=brain.registry.sensitive(),
             )
+            runtime.attach_bridge(bridge)
             bridge.start()  # never blocks on the broker: intents wait in the outbox
             if on_inventory is not None and not inventory_cache.path(cfg).exists():
                 # Never had the live home: a short wait beats answering from the demo home.
                 inventory = bridge.wait_inventory(2.0)
                 if inventory is not None:
                     on_inventory(inventory)
-            closers.append(lambda: (bridge.flush(5.0), bridge.stop()))
+            # Stopped by a signal: a short flush (the outbox keeps the rest); at the end of input: wait.
+            closers.append(lambda: (bridge.flush(0.3 if runtime.supervisor.stopping.is_set() else 5.0),
+                                    bridge.stop(1.0)))
     except BaseException:
         for close in reversed(closers):
             close()
         raise
-    return Assistant(cfg, engines, source, sink, bus, pipeline, closers)
+    return Assistant(cfg, engines, source, sink, bus, pipeline, closers, runtime)

@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--all", action="store_true", help="every record")
     g.add_argument("--before", metavar="T", help="records older than T")
 
+    s = sub.add_parser("service", help="run hearth as a systemd service: install [--user], status, uninstall")
+    s.add_argument("action", choices=["install", "status", "uninstall"])
+    s.add_argument("--user", action="store_true", help="a user service (no root needed) instead of a system one")
+    s.add_argument("--print", action="store_true", help="install: print the unit instead of writing it")
+    s.add_argument("--no-start", action="store_true", help="install: write the unit but do not enable or start it")
+    s.add_argument("--unit-dir", metavar="DIR", help="where the unit file goes (default: systemd's folder)")
+
     s = sub.add_parser("config", help="print or check the configuration")
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--print-default", action="store_true", help="print the documented default config")
@@ -134,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         cfg = config_mod.load(args.config)
         if not args.verbose:
-            logging.getLogger().setLevel(cfg.general.log_level if cfg.general.log_level != "INFO" else "WARNING")
+            logging.getLogger().setLevel(cfg.general.log_level)
         if args.command == "config":
             print(f"config OK ({args.config or config_mod.default_config_path()})")
             return 0

@@ -47,7 +47,8 @@ class GeneralConfig:
     """Identifies this Hearth node (one per room speaker) in MQTT topics and HA devices."""
     data_dir: str = ""
     """Assembled models, outbox and audit log; empty = ``$HEARTH_DATA_DIR`` or ``~/.local/share/hearth``."""
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    """Log messages at this level and above go to stderr (the journal under systemd); -v = DEBUG."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +245,16 @@ class WyomingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    port: int = 0
+    """Prometheus endpoint of ``hearth run`` (http://ADDRESS:PORT/metrics); 0 = off."""
+    address: str = "127.0.0.1"
+    """Address the endpoint listens on; anything but loopback exposes it to the network."""
+    ha_interval_s: float = 60.0
+    """How often the key figures (memory, CPU, commands, outbox) go to Home Assistant, seconds."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -258,6 +269,7 @@ class Config:
     wyoming: WyomingConfig = field(default_factory=WyomingConfig)
     satellites: tuple[SatelliteConfig, ...] = ()
     """``[[satellites]]``: the room satellites this hub serves."""
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -335,8 +347,9 @@ _POSITIVE = {
     "complete_silence_s", "incomplete_silence_s",
     "no_speech_timeout_s", "threads", "beam_size", "trigger_level", "n_ctx", "port",
     "keepalive_s", "length_scale", "max_payload_bytes", "intent_ttl_s", "sensitive_ttl_s", "retention_days",
-    "arbitration_window_s", "reconnect_max_s", "ping_s",
+    "arbitration_window_s", "reconnect_max_s", "ping_s", "ha_interval_s",
 }
+_ZERO_IS_OFF = {("metrics", "port")}
 _UNIT = {"threshold"}
 
 
@@ -345,7 +358,7 @@ def _check_ranges(obj: Any, section: str) -> None:
         v = getattr(obj, f.name)
         if f.name in _UNIT and not 0.0 < v < 1.0:
             raise ConfigError(f"[{section}] {f.name} = {v} must be between 0 and 1")
-        if f.name in _POSITIVE and v <= 0:
+        if f.name in _POSITIVE and (v < 0 if (section, f.name) in _ZERO_IS_OFF else v <= 0):
             raise ConfigError(f"[{section}] {f.name} = {v} must be greater than 0")
         if f.name == "mask_patterns":
             import re

@@ -121,8 +121,12 @@ class Announcement(Event):
 
     text: str
     source: str = ""
-    area: str | None = None
-    """The room to speak in (a satellite's area); None = every room."""
+    area: str = ""
+    """Room it is for (a timer rings where it was set); empty = every stream."""
+    key: str = ""
+    """Repeats of one announcement share a key: a queued repeat replaces the older one."""
+    listen: bool = False
+    """Listen without the wake word afterwards, so "ok" or "stop" can acknowledge it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,6 +164,45 @@ class Broadcast(Announcement):
 
     language: str = "en"
     broadcast: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimerFinished(Event):
+    """A timer ran out and starts ringing."""
+
+    timer_id: int
+    name: str
+    duration_s: float
+    area: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimerAcknowledged(Event):
+    """A ringing timer stopped: ``how`` is ``spoken`` (ok/stop), ``cancel`` or ``expired`` (rang a minute)."""
+
+    timer_id: int
+    name: str
+    how: str
+    rings: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WakeSuppressed(Event):
+    """A wake word heard in Hearth's own voice (its reply or announcement) was ignored."""
+
+    word: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceStatus(Event):
+    """A supervised loop (an audio stream, the timer ticker, ...) changed health."""
+
+    worker: str
+    status: str
+    """``ok``, ``restarting`` (failed; retried after ``retry_s``), ``stopped`` or ``done``."""
+    message: str = ""
+    restarts: int = 0
+    retry_s: float = 0.0
 
 
 E = TypeVar("E", bound=Event)

@@ -7,7 +7,6 @@ same machine runs on a microphone, a WAV file, stdin, or scripted fakes in tests
 from __future__ import annotations
 
 import logging
-import queue
 import re
 import threading
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.announce import AnnouncementQueue
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.base import AudioSink, AudioSource
 from assistant.audio.buffer import PreRoll
@@ -95,7 +95,12 @@ class Pipeline:
         bus: EventBus,
         area: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        announcements: AnnouncementQueue | None = None,
+        intercept: Callable[[str, str | None], bool] | None = None,
     ) -> None:
+        """``announcements``: this stream's queue (from an ``AnnouncementRouter``); without one the
+        pipeline takes every announcement on the bus. ``intercept(text, area)`` sees each transcript
+        first and returns True when it consumed it (an "ok" to a ringing timer)."""
         self.cfg = cfg
         self.wake, self.vad, self.stt, self.brain, self.tts, self.sink = wake, vad, stt, brain, tts, sink
         self.bus = bus
@@ -113,17 +118,19 @@ class Pipeline:
         self._t_s = 0.0
         self._suppress_until_s = 0.0
         self._cancel = threading.Event()
-        self._announcements: queue.Queue[Announcement] = queue.Queue()
+        self._announcements = announcements if announcements is not None else AnnouncementQueue()
+        self.intercept = intercept
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-stt")
+        self._executor_open = True
         self.muted = False
-        bus.subscribe(self._announcements.put, Announcement)
+        if announcements is None:
+            bus.subscribe(self._announcements.put, Announcement)
 
     # ---- control from outside (MQTT, signals) ------------------------------------------------
     def cancel(self) -> None:
         """Stop the current reply and any queued announcement."""
         self._cancel.set()
-        while not self._announcements.empty():
-            self._announcements.get_nowait()
+        self._announcements.clear()  # never raises, whatever the pipeline thread takes meanwhile
         self.sink.cancel()
 
     def set_muted(self, muted: bool) -> None:
@@ -137,11 +144,17 @@ class Pipeline:
     def run(self, source: AudioSource) -> None:
         """Process ``source`` frame by frame until it ends; a failed run never ends the loop."""
         live = bool(getattr(source, "live", False))
+        if not self._executor_open:  # run again after a lost source: a fresh worker, a fresh stream
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-stt")
+            self._executor_open = True
+            self.wake.reset()
+            self.preroll.clear()
+        self._run = None
         self._set_state("idle")
         try:
             for frame in source.frames():
                 self._t_s += len(frame) / SAMPLE_RATE
-                self._speak_announcements()
+                self._speak_announcements(live)
                 if self.muted or (live and (self._t_s < self._suppress_until_s or self.sink.playing)):
                     continue  # muted, or our own voice still in the microphone's backlog
                 try:
@@ -150,8 +163,9 @@ class Pipeline:
                     self._fail("pipeline", e)
             if self._state == "listening" and self._run is not None:
                 self._end_of_speech(self.segmenter.finish(self._t_s).reason, live)
-            self._speak_announcements()
+            self._speak_announcements(live, at_end=True)
         finally:
+            self._executor_open = False
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _step(self, frame: np.ndarray, live: bool) -> None:
@@ -305,7 +319,13 @@ class Pipeline:
                 Transcribed(run_id=run.run_id, text=shown, language=transcript.language,
                             audio_s=transcript.audio_s, seconds=transcript.seconds)
             )
-            if not text:
+            if not text and transcript.text.strip():
+                # Only the wake word, said while listening already (after a ring or a question):
+                # the command follows, so listen for it as after a wake.
+                self._finish(run, keep_state=True)
+                self._start_run()
+                return
+            if not text or (self.intercept is not None and self.intercept(text, self.area)):
                 self._finish(run)
                 return
             understanding = self.brain.understand(
@@ -365,15 +385,18 @@ class Pipeline:
             self._suppress_until_s = self._t_s + played_s
         self.wake.reset()
 
-    def _speak_announcements(self) -> None:
+    def _speak_announcements(self, live: bool, at_end: bool = False) -> None:
+        """Speak what waits, only between runs: an announcement never cuts a reply in half."""
         if self._state != "idle":
             return
-        while not self._announcements.empty():
-            a = self._announcements.get_nowait()
+        while (a := self._announcements.take()) is not None:
             try:
-                self._speak(None, a.text, _language_of(a.text), live=False)
+                self._speak(None, a.text, _language_of(a.text), live=live)
             except Exception as e:
                 self._fail("announce", e)
+            if a.listen and not at_end and not self._cancel.is_set():
+                self._start_run()  # "ok" / "stop" needs no wake word
+                return
             self._set_state("idle")
 
     def _fail(self, stage: str, e: Exception, run: _Run | None = None) -> None:

@@ -18,8 +18,8 @@ if [ -f "$STAMP" ] && [ "${1:-}" != "--force" ]; then
 fi
 
 # --- system packages -------------------------------------------------------
-APT_PKGS="mosquitto libportaudio2 espeak-ng openssl iproute2 flite festival festvox-kallpc16k festvox-us-slt-hts
-  pocketsphinx-testdata alsa-utils"
+APT_PKGS="mosquitto libportaudio2 espeak-ng openssl iproute2 systemd flite festival festvox-kallpc16k
+  festvox-us-slt-hts pocketsphinx-testdata alsa-utils"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 
 from assistant.config import Config
-from assistant.events import EventBus, Understood
+from assistant.events import EventBus, ServiceStatus, TimerFinished, Understood
 from assistant.home.inventory import Inventory
 from assistant.intents import Action, Intent, Understanding
+from assistant.metrics import Metrics
 from assistant.mqtt.bridge import MqttBridge
+from assistant.mqtt.health import HealthPublisher
+from assistant.skillkit.timers import TimerManager
 from tests.ha_support import HaStack, HomeAssistant
 from tests.mqtt_support import Broker, Recorder
 
@@ -73,7 +76,10 @@ def test_discovery_creates_the_device_and_its_entities(env: Env) -> None:
     ids = {
         "event.hearth_kitchen_intent", "sensor.hearth_kitchen_state", "sensor.hearth_kitchen_transcript",
         "sensor.hearth_kitchen_last_intent", "sensor.hearth_kitchen_latency", "switch.hearth_kitchen_mute",
-        "text.hearth_kitchen_announce", "button.hearth_kitchen_cancel",
+        "text.hearth_kitchen_announce", "button.hearth_kitchen_cancel", "event.hearth_kitchen_timer",
+        "sensor.hearth_kitchen_timers", "sensor.hearth_kitchen_health", "sensor.hearth_kitchen_memory",
+        "sensor.hearth_kitchen_cpu", "sensor.hearth_kitchen_commands", "sensor.hearth_kitchen_outbox",
+        "sensor.hearth_kitchen_restarts",
     }
     def ready() -> dict[str, Any] | None:
         s = {x["entity_id"]: x for x in env.ha.states()}
@@ -90,6 +96,33 @@ def test_discovery_creates_the_device_and_its_entities(env: Env) -> None:
     )
     device = env.ha.session.post(f"{env.ha.url}/api/template", json={"template": template}, timeout=10).text
     assert device == f"Hearth {NODE}|{len(ids)}"  # one device holding every entity
+
+
+def test_timers_and_health_reach_home_assistant(env: Env) -> None:
+    timers = TimerManager()
+    health = HealthPublisher(env.bridge, env.bus, Metrics(env.bus), timers, interval_s=60)
+    try:
+        timers.start(600, "bread")
+        health.publish_timers()
+        health.publish_health()
+        env.bus.publish(TimerFinished(timer_id=7, name="pasta", duration_s=300.0, area="kitchen"))
+
+        def settled() -> dict[str, Any] | None:
+            s = {x["entity_id"]: x for x in env.ha.states()}
+            timer = s.get("event.hearth_kitchen_timer", {}).get("attributes", {})
+            ok = (timer.get("event_type") == "finished" and s["sensor.hearth_kitchen_timers"]["state"] == "1"
+                  and s["sensor.hearth_kitchen_health"]["state"] == "ok")
+            return s if ok else None
+
+        states = env.ha.wait_for(settled, 20, "timer event, timers and health sensors")
+        assert states["event.hearth_kitchen_timer"]["attributes"]["name"] == "pasta"
+        assert states["sensor.hearth_kitchen_timers"]["attributes"]["timers"][0]["name"] == "bread"
+        assert float(states["sensor.hearth_kitchen_memory"]["state"]) > 10
+        env.bus.publish(ServiceStatus(worker="stream-local", status="restarting", message="microphone lost"))
+        env.ha.wait_for(lambda: {x["entity_id"]: x for x in env.ha.states()}["sensor.hearth_kitchen_health"]
+                        ["state"] == "degraded" or None, 20, "health degraded after a lost microphone")
+    finally:
+        health.close()
 
 
 def test_inventory_from_the_package_parses(env: Env) -> None:

@@ -122,17 +122,27 @@ class MicSource:
         except queue.Full:
             log.warning("mic frames dropped: the consumer is too slow")
 
+    STALL_S = 5.0
+    """No frame for this long means the device is gone (unplugged, sound server restarted)."""
+
     def frames(self) -> Iterator[np.ndarray]:
+        waited_s = 0.0
         while not self._stop.is_set():
             try:
                 frame = self._queue.get(timeout=0.5)
             except queue.Empty:
+                waited_s += 0.5
+                if waited_s >= self.STALL_S and not self._stop.is_set():
+                    raise AudioError(f"no audio from the microphone for {waited_s:.0f} s") from None
                 continue
+            waited_s = 0.0
             if frame is None:
                 break
             yield frame
 
     def close(self) -> None:
+        if self._stop.is_set():
+            return  # closed already (the stream loop and the shutdown both close it)
         self._stop.set()
         try:
             self._stream.stop()

@@ -121,7 +121,7 @@ class HearthBrain:
 
     def _broadcast(self, text: str, area_id: str | None, language: str) -> None:
         if self.bus is not None:
-            self.bus.publish(Broadcast(text=text, area=area_id, language=language, source="broadcast"))
+            self.bus.publish(Broadcast(text=text, area=area_id or "", language=language, source="broadcast"))
         else:
             log.info("broadcast: %s", text)
 

@@ -105,10 +105,24 @@ def _data_dir(cfg: Config) -> Check:
     return ("data dir", True, str(d), "")
 
 
+def _service(cfg: Config) -> Check:
+    from assistant import service
+
+    for user in (True, False):
+        installed, what = service.state(user)
+        if installed:
+            kind = "user" if user else "system"
+            ok = "failed" not in what and "inactive" not in what
+            flag = "--user " if user else ""
+            return ("service", ok, f"{kind}: {what}", f"journalctl {flag}-u hearth -e; systemctl {flag}restart hearth")
+    return ("service", True, "not installed (hearth run starts by hand)",
+            "hearth service install --user")
+
+
 def run(args: argparse.Namespace, cfg: Config) -> int:
     checks: list[Check] = [_config(cfg, args.config)]
     steps: list[Callable[[Config], Check | list[Check]]] = [
-        _data_dir, _audio, _models, _llm_runtime, _inventory, _broker, _ha_secret,
+        _data_dir, _audio, _models, _llm_runtime, _inventory, _broker, _ha_secret, _service,
     ]
     for step in steps:
         try:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import TextIO
 
@@ -27,12 +30,24 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     assistant.bus.subscribe(EventPrinter(sys.stderr))
     if args.json:
         assistant.bus.subscribe(_json_lines(sys.stdout))
+    # SIGTERM (systemd stop) ends the run like Ctrl-C: audio closed, reply cut, outbox kept.
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: assistant.request_stop())
     try:
         assistant.run()
     except KeyboardInterrupt:
         pass
     finally:
+        t0 = time.monotonic()
         assistant.close()
+        signal.signal(signal.SIGTERM, previous)
+        log.info("stopped in %.2f s", time.monotonic() - t0)
+    if assistant.runtime is not None and assistant.runtime.supervisor.stopping.is_set():
+        # Stopped by a signal and everything is closed (audio, outbox, broker): skip the seconds
+        # the interpreter would spend freeing the models, so a service stop is quick.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 

@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import os
-import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -39,6 +38,7 @@ from assistant.intents import Understanding
 from assistant.mqtt import discovery, outcomes, payloads, signing
 from assistant.mqtt.client import make_client
 from assistant.mqtt.delivery import RETRY_S, Delivery, Outcome
+from assistant.mqtt.jobs import JobQueue
 from assistant.mqtt.outbox import Outbox
 from assistant.mqtt.topics import OFFLINE, ONLINE, Topics
 
@@ -117,7 +117,7 @@ class MqttBridge:
         self._status: dict[str, Any] = {
             "state": "idle", "transcript": "", "intent": "none", "latency_ms": None,
         }
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._jobs = JobQueue()
         self._dispatcher: threading.Thread | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._started = False
@@ -171,9 +171,13 @@ class MqttBridge:
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout_s)
         self.delivery.stop(timeout_s)
+        connected = self.connected.is_set()
         self._client.disconnect()
-        self._client.loop_stop()
-        self._jobs.put(None)
+        if connected:
+            self._client.loop_stop()
+        else:  # paho may sit in its reconnect delay for a second: let it end on its own
+            threading.Thread(target=self._client.loop_stop, name="mqtt-stop", daemon=True).start()
+        self._jobs.close()
         if self._dispatcher is not None:
             self._dispatcher.join(timeout_s)
         self.outbox.close()
@@ -225,6 +229,11 @@ class MqttBridge:
         self.intent_types = tuple(sorted(set(intent_types)))
         if self.connected.is_set() and self.presence:
             self.publish_discovery()
+
+    def publish_json(self, topic: str, doc: Any, *, retain: bool = False) -> None:
+        """Publish a JSON document (QoS 1; paho queues it while offline). For node topics other
+        modules own (health, timers)."""
+        self._publish(topic, json.dumps(doc, ensure_ascii=False), retain=retain)
 
     def publish_discovery(self) -> None:
         for topic, config in discovery.messages(
@@ -326,7 +335,7 @@ class MqttBridge:
                 self.delivery.kick(resend=True)  # HA (re)subscribed: the waiting intent again, now
                 if self.presence:
                     log.info("Home Assistant came online; re-sending discovery")
-                    self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all)
+                    self._later(_DISCOVERY_RESEND_DELAY_S, self._resend_all, key="resend")
         elif topic == t.inventory:
             if not payload:
                 return
@@ -390,19 +399,19 @@ class MqttBridge:
             self._on_mute(muted)
         self.set_muted(muted)
 
-    def _later(self, delay_s: float, job: Callable[[], None]) -> None:
-        timer = threading.Timer(delay_s, lambda: self._jobs.put(job))
-        timer.daemon = True
-        timer.start()
+    def _later(self, delay_s: float, job: Callable[[], None], key: str | None = None) -> None:
+        """Run ``job`` on the dispatcher after ``delay_s`` (one thread for all delays, never a timer each)."""
+        self._jobs.later(delay_s, job, key)
 
     def _dispatch_loop(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                job()
-            except HearthError as e:
-                log.warning("MQTT command failed: %s", e.message)
-            except Exception:
-                log.exception("MQTT command handler failed")
+        self._jobs.run(self._job_failed)
+
+    @staticmethod
+    def _job_failed(e: Exception) -> None:
+        if isinstance(e, HearthError):
+            log.warning("MQTT command failed: %s", e.message)
+        else:
+            log.error("MQTT command handler failed", exc_info=e)
 
     # -- events from the pipeline ------------------------------------------------------
     def _on_event(self, event: Event) -> None:

@@ -147,6 +147,7 @@ def messages(
             ),
         ),
     ]
+    out.extend(health_entities(topics, dev))
     for intent in types:
         out.append(
             (
@@ -164,6 +165,42 @@ def messages(
             )
         )
     return out
+
+
+TIMER_EVENTS = ("finished", "acknowledged")
+HEALTH_STATES = ("ok", "degraded")
+
+
+def health_entities(topics: Topics, dev: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Timers (an event per ring, a sensor of active timers) and the node's key figures."""
+
+    def figure(key: str, name: str, field: str, **extra: Any) -> tuple[str, dict[str, Any]]:
+        return (topics.discovery("sensor", key), _entity(
+            topics, key, name, dev, state_topic=topics.health, value_template="{{ value_json." + field + " }}",
+            entity_category="diagnostic", **extra,
+        ))
+
+    return [
+        (topics.discovery("event", "timer"), _entity(
+            topics, "timer", "Timer", dev, state_topic=topics.timer, event_types=list(TIMER_EVENTS),
+            value_template="{{ {'event_type': value_json.event, 'name': value_json.name, 'area': value_json.area,"
+                           " 'duration_s': value_json.duration_s} | to_json }}",
+            icon="mdi:timer-alert-outline",
+        )),
+        (topics.discovery("sensor", "timers"), _entity(
+            topics, "timers", "Active timers", dev, state_topic=topics.timers,
+            value_template="{{ value_json.active }}", json_attributes_topic=topics.timers,
+            state_class="measurement", icon="mdi:timer-sand",
+        )),
+        figure("health", "Health", "status", device_class="enum", options=list(HEALTH_STATES),
+               json_attributes_topic=topics.health, icon="mdi:heart-pulse"),
+        figure("memory", "Memory", "rss_mb", unit_of_measurement="MB", state_class="measurement",
+               icon="mdi:memory"),
+        figure("cpu", "CPU", "cpu_pct", unit_of_measurement="%", state_class="measurement", icon="mdi:cpu-64-bit"),
+        figure("commands", "Commands", "commands", state_class="total_increasing", icon="mdi:counter"),
+        figure("outbox", "Outbox", "outbox", state_class="measurement", icon="mdi:tray-full"),
+        figure("restarts", "Restarts", "restarts", state_class="total_increasing", icon="mdi:restart-alert"),
+    ]
 
 
 def trigger_topic_is_stale(topics: Topics, topic: str, intent_types: Iterable[str]) -> bool:

@@ -83,6 +83,21 @@ class Topics:
         """Retained ``ON``/``OFF``: whether the microphone is muted."""
         return f"{self.root}/mute"
 
+    @property
+    def health(self) -> str:
+        """Retained JSON: audio and loop health, memory, CPU, commands, outbox (the key figures)."""
+        return f"{self.root}/health"
+
+    @property
+    def timer(self) -> str:
+        """One JSON document per timer event (``finished``, ``acknowledged``), QoS 1, not retained."""
+        return f"{self.root}/timer"
+
+    @property
+    def timers(self) -> str:
+        """Retained JSON: timers running or paused, and when the next one rings."""
+        return f"{self.root}/timers"
+
     # -- commands to Hearth ------------------------------------------------------
     @property
     def mute_set(self) -> str:
@@ -136,4 +151,4 @@ class Topics:
 
     def retained_state_topics(self) -> tuple[str, ...]:
         """Retained topics of this node, cleared when the node is removed."""
-        return (self.availability, self.state, self.mute_state)
+        return (self.availability, self.state, self.mute_state, self.health, self.timers)

@@ -1,7 +1,7 @@
 """Named countdown timers: several at once, paused and resumed, announced when they end.
 
 The clock is injected, so tests drive time by hand and call :meth:`TimerManager.tick`;
-in the running assistant :meth:`TimerManager.start_background` ticks twice a second.
+in the running assistant the supervisor's ticker (``assistant.supervisor``) ticks twice a second.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,12 @@ class TimerManager:
         *,
         clock: Callable[[], float] = time.monotonic,
         on_finish: Callable[[Timer], None] | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self._clock = clock
         self.on_finish = on_finish
+        self.on_change = on_change
+        """Called after every change (start, cancel, pause, resume, add, ring): persistence, sensors."""
         self._timers: dict[int, Timer] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -66,7 +70,8 @@ class TimerManager:
             t = Timer(next(self._ids), name, duration_s, self._clock() + duration_s, None, language, area,
                       duration_s)
             self._timers[t.id] = t
-            return t
+        self._changed()
+        return t
 
     def all(self) -> list[Timer]:
         with self._lock:
@@ -88,17 +93,20 @@ class TimerManager:
     def cancel(self, t: Timer) -> None:
         with self._lock:
             self._timers.pop(t.id, None)
+        self._changed()
 
     def pause(self, t: Timer) -> None:
         with self._lock:
             if t.paused_left_s is None:
                 t.paused_left_s = max(0.0, t.ends_at - self._clock())
+        self._changed()
 
     def resume(self, t: Timer) -> None:
         with self._lock:
             if t.paused_left_s is not None:
                 t.ends_at = self._clock() + t.paused_left_s
                 t.paused_left_s = None
+        self._changed()
 
     def add(self, t: Timer, delta_s: float) -> None:
         """Add (or with a negative delta, remove) time; never below zero."""
@@ -108,6 +116,7 @@ class TimerManager:
             else:
                 t.ends_at = max(self._clock(), t.ends_at + delta_s)
             t.duration_s = max(0.0, t.duration_s + delta_s)
+        self._changed()
 
     def tick(self) -> list[Timer]:
         """Remove and announce every timer that has run out; returns them."""
@@ -116,6 +125,8 @@ class TimerManager:
             done = [t for t in self._timers.values() if t.paused_left_s is None and t.ends_at <= now]
             for t in done:
                 del self._timers[t.id]
+        if done:
+            self._changed()
         for t in done:
             if self.on_finish is not None:
                 try:
@@ -123,6 +134,40 @@ class TimerManager:
                 except Exception:
                     log.exception("timer announcement failed")
         return done
+
+    def snapshot(self, wall_now: float | None = None) -> list[dict[str, Any]]:
+        """Every timer as plain data, running ones with their wall-clock end (``ends_wall``, epoch s)."""
+        wall = time.time() if wall_now is None else wall_now
+        now = self._clock()
+        return [
+            {"name": t.name, "duration_s": t.duration_s, "language": t.language, "area": t.area,
+             "ends_wall": None if t.paused else wall + (t.ends_at - now), "paused_left_s": t.paused_left_s}
+            for t in self.all()
+        ]
+
+    def restore(self, items: list[dict[str, Any]], wall_now: float | None = None) -> list[Timer]:
+        """Re-create timers from :meth:`snapshot`; one whose end passed while Hearth was off rings at
+        the next :meth:`tick`."""
+        wall = time.time() if wall_now is None else wall_now
+        now = self._clock()
+        out: list[Timer] = []
+        with self._lock:
+            for d in items:
+                paused = d.get("paused_left_s")
+                ends = now if paused is not None else now + (float(d["ends_wall"]) - wall)
+                t = Timer(next(self._ids), str(d.get("name") or ""), float(d.get("duration_s") or 0.0), ends,
+                          None if paused is None else float(paused), str(d.get("language") or "en"),
+                          d.get("area") or None)
+                self._timers[t.id] = t
+                out.append(t)
+        return out
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:
+                log.exception("timer change hook failed")
 
     def start_background(self, interval_s: float = 0.5) -> None:
         """Tick on a daemon thread until :meth:`stop`."""
