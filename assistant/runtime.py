@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from assistant import lean
 from assistant.announce import AnnouncementQueue, AnnouncementRouter, Ringer
 from assistant.audio.base import AudioSource
 from assistant.config import Config
 from assistant.errors import AudioError
-from assistant.events import EventBus
+from assistant.events import EventBus, RunFinished
 from assistant.metrics import Metrics
 from assistant.skillkit.timers import TimerManager
 from assistant.skillkit.timerstore import FILE_NAME, TimerStore, persist
@@ -48,6 +49,9 @@ class Runtime:
         self.streams: dict[str, StreamLoop] = {}
         self.metrics_port: int | None = None
         self._closers: list[Callable[[], None]] = [self.router.close, self.metrics.close]
+        # Each run frees buffers of another size (audio lengths vary): hand the freed heap back to the
+        # system after every run, so a months-long process does not keep its high-water mark.
+        self._closers.append(bus.subscribe(lambda _e: lean.trim(), RunFinished))
         self.supervisor.add("timers", self._tick)
         self.supervisor.add("sampler", self._sample)
 

@@ -107,6 +107,7 @@ def test_fitted_window_sizes_and_loop_detection() -> None:
     assert window.window_frames(150) == window.MIN_WINDOW_FRAMES
     assert window.window_frames(window.MAX_FITTED_FRAMES) == window.MAX_FITTED_FRAMES + window.PAD_FRAMES
     assert window.window_frames(window.MAX_FITTED_FRAMES + 1) == window.FULL_FRAMES
+    assert window.window_frames(1001) == 1700  # whole seconds: few encoder shapes in a long-running process
     assert window.loops("Turn off the lights. Turn off the lights. Turn off the lights. Turn off the")
     assert window.loops("打开厨房的灯打开厨房的灯打开厨房的")
     assert not window.loops("Turn on the kitchen light and the hall light.")

@@ -29,6 +29,9 @@ PAD_FRAMES = 600
 """Silence after the last audio frame, so the decoder sees the speech end well inside the window."""
 MAX_FITTED_FRAMES = 2000
 """Longer audio goes through Whisper's full window (and its own 30 s seeking)."""
+STEP_FRAMES = 100
+"""Window lengths are whole seconds: a handful of encoder shapes instead of one per command, so an
+always-on process reuses its buffers rather than growing with every new length."""
 TOKENS_PER_S = 12.0
 """Upper bound of real speech in Whisper tokens per second of audio (Mandarin is the densest)."""
 TOKENS_SLACK = 10
@@ -56,7 +59,8 @@ def window_frames(frames: int) -> int:
     """Encoder length for ``frames`` of audio; ``FULL_FRAMES`` means: use Whisper's own window."""
     if frames > MAX_FITTED_FRAMES:
         return FULL_FRAMES
-    return min(FULL_FRAMES, max(MIN_WINDOW_FRAMES, frames + PAD_FRAMES))
+    fitted = max(MIN_WINDOW_FRAMES, frames + PAD_FRAMES)
+    return min(FULL_FRAMES, -(-fitted // STEP_FRAMES) * STEP_FRAMES)
 
 
 def loops(text: str) -> bool:
