@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.brain import followup, numbers
+from assistant.brain import candidates, followup, numbers
 from assistant.brain.fastpath import FastPath
 from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
@@ -39,6 +39,7 @@ NOT_UNDERSTOOD = ("Sorry, I didn't understand that.", "抱歉，我没听懂。"
 CANCELLED = ("Okay, I won't.", "好的，已取消。")
 NOTHING_TO_UNDO = ("There's nothing to undo.", "没有可以撤销的操作。")
 UNDONE = ("Okay, I've put it back.", "好的，已恢复。")
+UNSURE = ("I'm not sure which device you mean. Could you say its name?", "我不确定您指的是哪个设备，请说出它的名字。")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,10 @@ class _Home:
 
     inventory: Inventory
     resolver: Resolver
+
+    def shown(self, text: str, area_id: str | None, history: list[Exchange]) -> Inventory:
+        """What the LLM sees of this home for one command (a bounded set of candidates)."""
+        return candidates.select(self.resolver.index, text, area_id, [x.text for x in history[-2:]])
 
 
 class HearthBrain:
@@ -95,7 +100,8 @@ class HearthBrain:
         return self._home.inventory
 
     def set_inventory(self, inventory: Inventory) -> None:
-        """Swap in a new inventory (the MQTT bridge calls this when Home Assistant changes)."""
+        """Swap in a new inventory (the MQTT bridge calls this when the home's names change;
+        a state change updates the entities in place and never comes here)."""
         if self.fast_path is not None:
             self.fast_path.set_inventory(inventory)
         self._home = _Home(inventory, Resolver(inventory))
@@ -103,7 +109,7 @@ class HearthBrain:
     def warm(self) -> None:
         """Prepare the LLM's fixed prompt prefix once, before the first command."""
         if self.tool_caller is not None:
-            self.tool_caller.warm(self.registry.specs(), self.inventory)
+            self.tool_caller.warm(self.registry.specs(), self._home.shown("", None, []))
 
     # -- voice outside a turn ---------------------------------------------------------------
 
@@ -182,8 +188,10 @@ class HearthBrain:
             try:
                 out = self._ask_llm(text, home, area_id, lang, conv.history)
                 call, llm_ask = out.call, out.ask
-                if call is not None and not grounded(call, text, home.inventory, area_id):
+                if call is not None and not grounded(call, text, home.inventory, area_id, home.resolver.index):
                     log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
+                    if any(k in call.args for k in ("name", "area", "domain")):
+                        llm_ask = UNSURE[zh]
                     call = None
                 if call is not None:
                     skill = self.registry.get(call.name)
@@ -261,7 +269,8 @@ class HearthBrain:
             self._prefetched = {key: (home, pending)}  # only the latest guess; home kept so its id stays unique
         try:
             out: LlmResult | None = self.tool_caller.call(
-                text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+                text, tools=self.registry.specs(), inventory=home.shown(text, area_id, conv.history),
+                area=area_id, language=lang,
                 history=[Turn(x.text, x.call) for x in conv.history], stop=stop,
             )
             pending.set_result(None if stop is not None and stop() else out)
@@ -282,7 +291,8 @@ class HearthBrain:
             except Exception:
                 log.warning("prefetched LLM call failed; calling again", exc_info=True)
         return self.tool_caller.call(  # type: ignore[union-attr]
-            text, tools=self.registry.specs(), inventory=home.inventory, area=area_id, language=lang,
+            text, tools=self.registry.specs(), inventory=home.shown(text, area_id, history),
+            area=area_id, language=lang,
             history=[Turn(x.text, x.call) for x in history],
         )
 

@@ -84,6 +84,12 @@ class NameIndex:
         self.area_by_key: dict[str, Area] = {}
         self.areas_by_floor: dict[str, list[Area]] = defaultdict(list)
         self.area_words: dict[str, list[Area]] = defaultdict(list)
+        self.order: dict[str, int] = {}
+        """Entity or area id → its place in the inventory (sub-homes keep the home's order)."""
+        for i, a in enumerate(inventory.areas):
+            self.order.setdefault(a.id, i)
+        for i, e in enumerate(inventory.entities):
+            self.order.setdefault(e.entity_id, i)
         for e in inventory.entities:
             self.by_area[e.area].append(e)
             self.by_domain[e.domain].append(e)

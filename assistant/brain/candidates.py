@@ -1,0 +1,159 @@
+"""The few devices and areas a command can refer to: what the LLM is shown instead of the whole home.
+
+A home of 2,000 entities does not fit a small model's context, and evaluating it again after every
+rename costs seconds. Per command, the words (and the words of the turns it follows up) pick
+entities through the :class:`~assistant.home.index.NameIndex` — names, aliases, areas, floors,
+kinds of device, slips of single words, Chinese characters and their pinyin — plus the speaker's
+room. The result is a small :class:`Inventory` in the home's own order, rendered by the same
+prompt format the adapter was trained on. A home no bigger than the limit is shown whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from assistant.home import words
+from assistant.home.index import NameIndex, floor_key
+from assistant.home.inventory import Area, Entity, Inventory
+
+MAX_ENTITIES = 30
+"""Devices shown to the LLM per command."""
+MAX_AREAS = 12
+"""Areas shown per command (said, the speaker's, and those of the chosen devices)."""
+GLOBAL_DOMAINS = ("weather", "todo")
+"""Home-wide things that no room word selects; shown while a home has only a few of them."""
+MAX_GLOBAL = 3
+WORD_SLIP = 0.8
+"""How close an unknown spoken word must be to a word of some name to stand for it."""
+AREA_BONUS = 2.0
+ROOM_BONUS = 0.5
+KIND_BONUS = 1.0
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def select(
+    index: NameIndex,
+    text: str,
+    speaker_area: str | None = None,
+    context: Sequence[str] = (),
+    *,
+    limit: int = MAX_ENTITIES,
+) -> Inventory:
+    """The sub-home for one command: at most ``limit`` entities and :data:`MAX_AREAS` areas."""
+    inv = index.inventory
+    if len(inv.entities) <= limit and len(inv.areas) <= MAX_AREAS:
+        return inv
+    k = words.key(text)
+    said_areas = _areas_said(index, k)
+    for a in _floors_said(index, k):
+        said_areas.setdefault(a.id, a)
+    room = inv.area(speaker_area) if speaker_area else None
+    kinds = words.kinds(k)
+    weights = _word_weights(index, k)
+    for extra in context:  # the turn a follow-up continues ("and the fan?")
+        for w, x in _word_weights(index, words.key(extra)).items():
+            weights[w] = max(weights.get(w, 0.0), 0.5 * x)
+
+    pool: dict[str, Entity] = {}
+    common: list[str] = []
+    for w in weights:
+        posting = index.by_word.get(w, ())
+        if len(posting) > limit:
+            common.append(w)
+            continue
+        for e in posting:
+            pool.setdefault(e.entity_id, e)
+    for aid in [*said_areas, *([room.id] if room else [])]:
+        for e in index.by_area.get(aid, ()):
+            pool.setdefault(e.entity_id, e)
+    if len(pool) < limit and common:
+        for e in index.entities_with_words(common)[: limit - len(pool)]:
+            pool.setdefault(e.entity_id, e)
+
+    def score(e: Entity) -> float:
+        names = index.keys_of.get(e.entity_id, ())
+        units = {u for n in names for u in (n.split() if not words.is_chinese(n) else n.replace(" ", ""))}
+        s = sum(x for w, x in weights.items() if w in units)
+        if e.area in said_areas:
+            s += AREA_BONUS
+        if room is not None and e.area == room.id:
+            s += ROOM_BONUS
+        if e.domain in kinds:
+            s += KIND_BONUS
+        return s
+
+    ranked = sorted(pool.values(), key=lambda e: (-score(e), index.order[e.entity_id]))[:limit]
+    for d in GLOBAL_DOMAINS:
+        few = index.by_domain.get(d, ())
+        if 0 < len(few) <= MAX_GLOBAL:
+            ranked += [e for e in few if e.entity_id not in {x.entity_id for x in ranked}]
+    chosen_areas: dict[str, Area] = {}
+    for a in [*([room] if room else []), *said_areas.values()]:
+        chosen_areas.setdefault(a.id, a)
+    for e in ranked:
+        a = inv.area(e.area)
+        if a is not None and len(chosen_areas) < MAX_AREAS:
+            chosen_areas.setdefault(a.id, a)
+    areas = sorted(list(chosen_areas.values())[:MAX_AREAS], key=lambda a: index.order[a.id])
+    shown = {a.id for a in areas}
+    entities = sorted((e for e in ranked if e.area is None or e.area in shown), key=lambda e: index.order[e.entity_id])
+    return Inventory(tuple(areas), tuple(entities))
+
+
+def _spans(k: str, longest: int) -> Iterable[str]:
+    """Every run of up to ``longest`` words (Chinese: characters) of a key, longest first."""
+    if words.is_chinese(k):
+        for run in _CJK_RUN.findall(k.replace(" ", "")):
+            for n in range(min(longest, len(run)), 0, -1):
+                for i in range(len(run) - n + 1):
+                    yield run[i : i + n]
+        return
+    toks = k.split()
+    for n in range(min(longest, len(toks)), 0, -1):
+        for i in range(len(toks) - n + 1):
+            yield " ".join(toks[i : i + n])
+
+
+def _areas_said(index: NameIndex, k: str) -> dict[str, Area]:
+    found: dict[str, Area] = {}
+    longest = max(index.max_area_words, index.max_area_chars)
+    for span in _spans(k, longest):
+        a = index.area_by_key.get(span)
+        if a is not None:
+            found.setdefault(a.id, a)
+    return found
+
+
+def _floors_said(index: NameIndex, k: str) -> list[Area]:
+    if not index.areas_by_floor:
+        return []
+    out: list[Area] = []
+    for span in _spans(k, 3):
+        out += index.areas_by_floor.get(floor_key(span), [])
+    return out[:MAX_AREAS]
+
+
+def _word_weights(index: NameIndex, k: str) -> dict[str, float]:
+    """Each spoken word (or a name word it is a slip of) with its weight: rare words weigh more."""
+    weights: dict[str, float] = defaultdict(float)
+    if words.is_chinese(k):
+        for c in k:
+            if c in index.by_word:
+                weights[c] = max(weights[c], index.idf(c))
+        for syl in words.pinyin("".join(_CJK_RUN.findall(k))).split():
+            for e in index.by_syllable.get(syl, ())[:MAX_ENTITIES]:
+                for n in index.keys_of.get(e.entity_id, ()):
+                    for c in n:
+                        if c in index.by_word and c not in weights and words.pinyin(c) == syl:
+                            weights[c] = 0.5 * index.idf(c)
+    for w in k.split():
+        if words.is_chinese(w):
+            continue
+        if w in index.by_word:
+            weights[w] = max(weights[w], index.idf(w))
+        elif len(w) > 2:
+            for r, near in index.word_fuzzy.close(w, WORD_SLIP)[:2]:
+                weights[near] = max(weights[near], r * index.idf(near))
+    return dict(weights)
