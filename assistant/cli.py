@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     s.add_argument("--quick", action="store_true", help="short mode (CI): fewer commands and runs")
     s.add_argument("--runs", type=int, help="timed runs per command (default 3, quick 1)")
+    s.add_argument("--home-size", type=int, nargs="+", metavar="N",
+                   help="instead: understanding in made-up homes of N entities with confusable names")
 
     s = sub.add_parser("train", help="train Hearth's LoRA adapter for the bundled LLM (needs the [train] extra)")
     s.add_argument("--out", metavar="DIR", help="output directory (default: models/adapter)")

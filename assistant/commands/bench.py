@@ -9,4 +9,8 @@ from assistant.config import Config
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
+    if getattr(args, "home_size", None):
+        from assistant import bench_homes
+
+        return bench_homes.main(cfg, args.home_size, as_json=args.json, config_path=args.config)
     return main(cfg, quick=args.quick, runs=args.runs, as_json=args.json)

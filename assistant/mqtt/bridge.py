@@ -31,11 +31,11 @@ from assistant.events import (
     Transcribed,
     Understood,
 )
-from assistant.home import inventory as inventory_mod
 from assistant.home.inventory import Inventory
 from assistant.intents import Understanding
 from assistant.mqtt import discovery, payloads
 from assistant.mqtt.client import make_client
+from assistant.mqtt.live_home import LiveHome
 from assistant.mqtt.outbox import Outbox
 from assistant.mqtt.topics import OFFLINE, ONLINE, Topics
 
@@ -104,6 +104,7 @@ class MqttBridge:
         self.outbox = Outbox(path)
         self.inventory: Inventory | None = None
         """The last inventory that parsed; a bad one never replaces it."""
+        self.live = LiveHome()
         self.connected = threading.Event()
         self.ready = threading.Event()
         """Connected and the broker acknowledged every subscription: commands will arrive."""
@@ -283,7 +284,7 @@ class MqttBridge:
             self._publish_status()
             self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
         else:
-            subs = [self.topics.inventory, self.topics.ha_status]
+            subs = [self.topics.inventory, self.topics.states, self.topics.ha_status]
             self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
         self.connected.set()
         waiting = self.outbox.count()
@@ -392,16 +393,20 @@ class MqttBridge:
                 text = payload.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise MqttError("inventory is not UTF-8 text") from e
-            inv = inventory_mod.loads(text)
-            self.inventory = inv
+            inv = self.live.document(text)  # None: same names, states refreshed in place
+            self.inventory = self.live.inventory
             self.inventory_received.set()
             if self._hold_gen and not retained:  # HA is connected (maybe only just)
                 gen = self._hold_gen
                 self._later(_HA_SETTLE_S, lambda: self._end_hold(gen))
+            if inv is None:
+                return
             log.info("inventory from Home Assistant: %d entities", len(inv.entities))
             if self._on_inventory is not None:
                 cb = self._on_inventory
                 self._jobs.put(lambda: cb(inv))
+        elif topic.startswith(t.state_prefix):
+            self.live.state(topic[len(t.state_prefix):], payload)
         elif topic == t.announce:
             self._run(payloads.parse_announce(payload))
         elif topic == t.cancel:
