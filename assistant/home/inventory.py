@@ -69,9 +69,10 @@ class Inventory:
 
     def set_state(self, entity_id: str, state: str | None, attributes: dict[str, Any] | None = None,
                   changed: str = "") -> bool:
-        """Update one entity's state in place (microseconds); False when unknown or older."""
+        """Update one entity's state in place (microseconds); False when unknown or older (a
+        report without a time never overwrites one with a time)."""
         e = self._by_id.get(entity_id)
-        if e is None or (changed and e.changed and changed < e.changed):
+        if e is None or (e.changed and (not changed or changed < e.changed)):
             return False
         e.state = state
         if attributes is not None:

@@ -277,7 +277,7 @@ class MqttBridge:
             return
         log.info("connected to MQTT broker %s:%s", self._cfg.host, self._cfg.port)
         if self.presence:
-            subs = [*self.topics.subscriptions(), self.topics.trigger_wildcard]
+            subs = [*self.topics.subscriptions(), self.topics.states, self.topics.trigger_wildcard]
             self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
             self._publish(self.topics.availability, ONLINE, retain=True)
             self.publish_discovery()

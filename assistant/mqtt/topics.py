@@ -127,8 +127,7 @@ class Topics:
     def subscriptions(self) -> tuple[str, ...]:
         """Every topic the bridge listens on."""
         return (
-            self.mute_set, self.announce, self.cancel, self.command, self.inventory, self.states,
-            self.ha_status,
+            self.mute_set, self.announce, self.cancel, self.command, self.inventory, self.ha_status,
         )
 
     def retained_state_topics(self) -> tuple[str, ...]:
