@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from assistant.home import words
-from assistant.home.index import NameIndex, floor_key
+from assistant.home.index import NameIndex
 from assistant.home.inventory import Area, Entity, Inventory
 
 MAX_ENTITIES = 30
@@ -27,9 +27,20 @@ GLOBAL_DOMAINS = ("weather", "todo")
 MAX_GLOBAL = 3
 WORD_SLIP = 0.8
 """How close an unknown spoken word must be to a word of some name to stand for it."""
+KEEP_SHARE = 0.5
+"""When a command names something specific, devices scoring under this share of the best are left out."""
+SPECIFIC = 1.5
+"""The best score at which a command counts as naming something specific."""
 AREA_BONUS = 2.0
 ROOM_BONUS = 0.5
 KIND_BONUS = 1.0
+COMMAND_WORDS = frozenset({
+    "turn", "switch", "set", "put", "make", "get", "open", "close", "start", "stop", "dim", "please",
+    "can", "you", "could", "would", "and", "then", "off", "into", "for", "with", "what", "how",
+    "too", "very", "bit", "little", "going", "again", "now", "need", "want", "like", "kill", "shut",
+    "down", "power", "it", "be", "to", "me", "is", "are", "i'd", "id",
+})
+"""Words of commands, never slips of a device's name (no fuzzy lookup for them)."""
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
@@ -45,15 +56,14 @@ def select(
     inv = index.inventory
     if len(inv.entities) <= limit and len(inv.areas) <= MAX_AREAS:
         return inv
-    k = words.key(text)
-    said_areas = _areas_said(index, k)
+    said_areas, k = _areas_said(index, words.key(text))
     for a in _floors_said(index, k):
         said_areas.setdefault(a.id, a)
     room = inv.area(speaker_area) if speaker_area else None
     kinds = words.kinds(k)
-    weights = _word_weights(index, k)
+    weights = _word_weights(index, k)  # the words left once the areas are taken out
     for extra in context:  # the turn a follow-up continues ("and the fan?")
-        for w, x in _word_weights(index, words.key(extra)).items():
+        for w, x in _word_weights(index, _areas_said(index, words.key(extra))[1]).items():
             weights[w] = max(weights.get(w, 0.0), 0.5 * x)
 
     pool: dict[str, Entity] = {}
@@ -73,8 +83,7 @@ def select(
             pool.setdefault(e.entity_id, e)
 
     def score(e: Entity) -> float:
-        names = index.keys_of.get(e.entity_id, ())
-        units = {u for n in names for u in (n.split() if not words.is_chinese(n) else n.replace(" ", ""))}
+        units = index.units_of.get(e.entity_id, frozenset())
         s = sum(x for w, x in weights.items() if w in units)
         if e.area in said_areas:
             s += AREA_BONUS
@@ -84,7 +93,14 @@ def select(
             s += KIND_BONUS
         return s
 
-    ranked = sorted(pool.values(), key=lambda e: (-score(e), index.order[e.entity_id]))[:limit]
+    scored = sorted(((score(e), e) for e in pool.values()), key=lambda p: (-p[0], index.order[p[1].entity_id]))
+    top = scored[0][0] if scored else 0.0
+    # Something specific was said: keep what is close to it (fewer tokens for the LLM to read).
+    floor = KEEP_SHARE * top if top >= SPECIFIC else 0.0
+    here = set(said_areas) | ({room.id} if room else set())
+    # A room was said: a device elsewhere stays only if it fits the words as well as the best.
+    ranked = [e for s_, e in scored[:limit]
+              if s_ >= floor and (not said_areas or e.area in here or s_ >= top)]
     for d in GLOBAL_DOMAINS:
         few = index.by_domain.get(d, ())
         if 0 < len(few) <= MAX_GLOBAL:
@@ -102,28 +118,31 @@ def select(
     return Inventory(tuple(areas), tuple(entities))
 
 
+def _areas_said(index: NameIndex, k: str) -> tuple[dict[str, Area], str]:
+    """Areas named in a key, longest names first and without overlaps ("east living room" is
+    not also "living room"), and the key with their words taken out."""
+    found: dict[str, Area] = {}
+    zh = words.is_chinese(k)
+    units = list(k.replace(" ", "")) if zh else k.split()
+    used = [False] * len(units)
+    longest = index.max_area_chars if zh else index.max_area_words
+    for n in range(min(longest, len(units)), 0, -1):
+        for i in range(len(units) - n + 1):
+            if any(used[i : i + n]):
+                continue
+            a = index.area_by_key.get(("" if zh else " ").join(units[i : i + n]))
+            if a is not None:
+                found.setdefault(a.id, a)
+                used[i : i + n] = [True] * n
+    rest = [u for u, x in zip(units, used, strict=True) if not x]
+    return found, ("".join(rest) if zh else " ".join(rest))
+
+
 def _spans(k: str, longest: int) -> Iterable[str]:
-    """Every run of up to ``longest`` words (Chinese: characters) of a key, longest first."""
-    if words.is_chinese(k):
-        for run in _CJK_RUN.findall(k.replace(" ", "")):
-            for n in range(min(longest, len(run)), 0, -1):
-                for i in range(len(run) - n + 1):
-                    yield run[i : i + n]
-        return
     toks = k.split()
     for n in range(min(longest, len(toks)), 0, -1):
         for i in range(len(toks) - n + 1):
             yield " ".join(toks[i : i + n])
-
-
-def _areas_said(index: NameIndex, k: str) -> dict[str, Area]:
-    found: dict[str, Area] = {}
-    longest = max(index.max_area_words, index.max_area_chars)
-    for span in _spans(k, longest):
-        a = index.area_by_key.get(span)
-        if a is not None:
-            found.setdefault(a.id, a)
-    return found
 
 
 def _floors_said(index: NameIndex, k: str) -> list[Area]:
@@ -131,7 +150,7 @@ def _floors_said(index: NameIndex, k: str) -> list[Area]:
         return []
     out: list[Area] = []
     for span in _spans(k, 3):
-        out += index.areas_by_floor.get(floor_key(span), [])
+        out += index.areas_by_floor.get(span.removesuffix(" floor").strip(), [])
     return out[:MAX_AREAS]
 
 
@@ -153,7 +172,7 @@ def _word_weights(index: NameIndex, k: str) -> dict[str, float]:
             continue
         if w in index.by_word:
             weights[w] = max(weights[w], index.idf(w))
-        elif len(w) > 2:
+        elif len(w) > 2 and w not in COMMAND_WORDS:
             for r, near in index.word_fuzzy.close(w, WORD_SLIP)[:2]:
                 weights[near] = max(weights[near], r * index.idf(near))
     return dict(weights)

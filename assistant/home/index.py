@@ -79,6 +79,8 @@ class NameIndex:
         self.by_syllable: dict[str, list[Entity]] = defaultdict(list)
         """Pinyin syllable of a Chinese name → entities (homophone slips)."""
         self.keys_of: dict[str, list[str]] = defaultdict(list)
+        self.units_of: dict[str, frozenset[str]] = {}
+        """Entity id → every word (Chinese: character) of its names."""
         self.by_area: dict[str | None, list[Entity]] = defaultdict(list)
         self.by_domain: dict[str, list[Entity]] = defaultdict(list)
         self.area_by_key: dict[str, Area] = {}
@@ -106,6 +108,8 @@ class NameIndex:
                 if words.is_chinese(k):
                     for syl in set(words.pinyin(k).split()):
                         self.by_syllable[syl].append(e)
+        for eid, ks in self.keys_of.items():
+            self.units_of[eid] = frozenset(u for k in ks for u in _units(k))
         for a in inventory.areas:
             for n in (a.name, a.id.replace("_", " "), *a.aliases):
                 k = words.key(n)
