@@ -56,14 +56,14 @@ def select(
     inv = index.inventory
     if len(inv.entities) <= limit and len(inv.areas) <= MAX_AREAS:
         return inv
-    said_areas, k = _areas_said(index, words.key(text))
+    said_areas, k = areas_said(index, words.key(text))
     for a in _floors_said(index, k):
         said_areas.setdefault(a.id, a)
     room = inv.area(speaker_area) if speaker_area else None
     kinds = words.kinds(k)
     weights = _word_weights(index, k)  # the words left once the areas are taken out
     for extra in context:  # the turn a follow-up continues ("and the fan?")
-        for w, x in _word_weights(index, _areas_said(index, words.key(extra))[1]).items():
+        for w, x in _word_weights(index, areas_said(index, words.key(extra))[1]).items():
             weights[w] = max(weights.get(w, 0.0), 0.5 * x)
 
     pool: dict[str, Entity] = {}
@@ -118,7 +118,7 @@ def select(
     return Inventory(tuple(areas), tuple(entities))
 
 
-def _areas_said(index: NameIndex, k: str) -> tuple[dict[str, Area], str]:
+def areas_said(index: NameIndex, k: str) -> tuple[dict[str, Area], str]:
     """Areas named in a key, longest names first and without overlaps ("east living room" is
     not also "living room"), and the key with their words taken out."""
     found: dict[str, Area] = {}

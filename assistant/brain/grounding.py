@@ -12,8 +12,10 @@ and the user is asked, never a wrong device switched.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 
+from assistant.brain.candidates import areas_said
 from assistant.home import words
 from assistant.home.index import NameIndex
 from assistant.home.inventory import Area, Entity, Inventory
@@ -125,6 +127,9 @@ def _names(e: Entity, said: str, here: Area | None, index: NameIndex) -> bool:
     own = {t for k in keys for t in k.split()}
     if any(t.isdigit() and t not in toks for t in own):
         return False  # "Fan 2" needs its number said
+    seq = said.split()
+    if any(a in own and b.isdigit() and b not in own for a, b in itertools.pairwise(seq)):
+        return False  # "fan 3" said, "Fan" named
     area = index.inventory.area(e.area)
     area_words = {t for n in ((area.name, area.id.replace("_", " "), *area.aliases) if area else ())
                   for t in words.key(n).split()}
@@ -134,7 +139,31 @@ def _names(e: Entity, said: str, here: Area | None, index: NameIndex) -> bool:
             continue
         if w in index.by_word and not _close(w, own, joined):
             return False  # a word that singles out some other device ("ceiling", "guest")
+    whole = any(set(k.split()) <= toks for k in keys)
+    if not whole and _other_said_whole(e, toks, index):
+        return False  # "the playroom fan" said, "Playroom Ceiling Fan" named
+    rooms = areas_said(index, said)[0]
+    if not whole and rooms and e.area not in rooms and (here is None or e.area != here.id):
+        return False  # "the study ceiling light" said, "Upstairs Study Ceiling Light" named
     return not _more_specific(e, said, toks, keys, index)
+
+
+MAX_POSTING = 400
+"""Postings longer than this are not searched for a name said whole (its rarer words are)."""
+
+
+def _other_said_whole(e: Entity, toks: set[str], index: NameIndex) -> bool:
+    """Whether another device's whole name (every word of it) was said."""
+    for t in toks:
+        posting = index.by_word.get(t, ())
+        if len(posting) > MAX_POSTING:
+            continue
+        for other in posting:
+            if other.entity_id != e.entity_id and any(
+                set(k.split()) <= toks for k in index.keys_of.get(other.entity_id, ())
+            ):
+                return True
+    return False
 
 
 def _other_kind(e: Entity, said: str, keys: list[str]) -> bool:

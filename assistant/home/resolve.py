@@ -237,9 +237,11 @@ class Resolver:
             return self._narrow(literal or exact, name, area, home, many_ok=False)
 
         # 2. "<area> <thing>" / "<thing> in <area>": split the area off and resolve the rest there.
+        said_area: Area | None = None
         if area is None:
             split = self._split_area(said)
             if split is not None:
+                said_area = split[0]
                 a, rest = split
                 if not rest:
                     return _ok(self.index.by_area.get(a.id, ()), name, a)
@@ -252,6 +254,9 @@ class Resolver:
         # 3. domain words said as such ("lights", "灯"): every such thing in scope
         dom = words.domain_of_word(k)
         contained = inside(self._containing(k))
+        if said_area is not None:
+            # A room was said by its exact name: "study ceiling light" is not the "Upstairs Study …".
+            contained = [e for e in contained if e.area == said_area.id]
         if dom is not None and plural:
             # "lights"/"灯" mean the whole domain; "lamps" means the lamps, if there are any.
             generic = k in words.GENERIC_WORDS
@@ -272,6 +277,8 @@ class Resolver:
         # 5. transcription slips: the closest name above a threshold, same numbers and kind
         close = [(r, ek) for r, ek in self.index.entity_fuzzy.close(k, _threshold(k)) if compatible(k, ek)]
         fuzzy = inside(self._fuzzy(k, close, self.index.by_key))  # type: ignore[arg-type]
+        if said_area is not None:
+            fuzzy = [e for e in fuzzy if e.area == said_area.id]
         if fuzzy:
             log.debug("fuzzy match %r → %s", name, [e.entity_id for e in fuzzy])
             return self._narrow(fuzzy, name, area, home, many_ok=False)
