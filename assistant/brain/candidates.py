@@ -101,10 +101,11 @@ def select(
     # A room was said: a device elsewhere stays only if it fits the words as well as the best.
     ranked = [e for s_, e in scored[:limit]
               if s_ >= floor and (not said_areas or e.area in here or s_ >= top)]
-    for d in GLOBAL_DOMAINS:
-        few = index.by_domain.get(d, ())
-        if 0 < len(few) <= MAX_GLOBAL:
-            ranked += [e for e in few if e.entity_id not in {x.entity_id for x in ranked}]
+    extra = [e for d in GLOBAL_DOMAINS if 0 < len(index.by_domain.get(d, ())) <= MAX_GLOBAL
+             for e in index.by_domain[d]]
+    taken = {x.entity_id for x in ranked}
+    extra = [e for e in extra if e.entity_id not in taken]
+    ranked = ranked[: max(0, limit - len(extra))] + extra[:limit]
     chosen_areas: dict[str, Area] = {}
     for a in [*([room] if room else []), *said_areas.values()]:
         chosen_areas.setdefault(a.id, a)

@@ -137,7 +137,7 @@ def _names(e: Entity, said: str, here: Area | None, index: NameIndex) -> bool:
     for w in said.split():
         if w in own or len(w) <= 2 or w.isdigit() or w in STOP or w in words.DOMAIN_WORDS or w in area_words:
             continue
-        if w in index.by_word and not _close(w, own, joined):
+        if (w in index.by_word or w in words.QUALIFIER_WORDS) and not _close(w, own, joined):
             return False  # a word that singles out some other device ("ceiling", "guest")
     whole = any(set(k.split()) <= toks for k in keys)
     if not whole and _other_said_whole(e, toks, index):

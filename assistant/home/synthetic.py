@@ -54,26 +54,27 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def area_names(n: int, rng: random.Random) -> list[str]:
+def area_names(n: int, rng: random.Random, rooms: tuple[str, ...] = ROOMS, *, plain: bool = True) -> list[str]:
     """``n`` distinct area names; plain rooms first, then qualified and numbered ones (confusable)."""
-    names = list(ROOMS)
+    names = list(rooms) if plain else []
     rng.shuffle(names)
     out = names[: min(n, len(names))]
-    combos = [f"{q} {r}" for q in QUALIFIERS[1:] for r in ROOMS]
+    combos = [f"{q} {r}" for q in QUALIFIERS[1:] for r in rooms]
     rng.shuffle(combos)
     out += combos[: max(0, n - len(out))]
     k = 2
     while len(out) < n:
-        out += [f"{r} {k}" for r in ROOMS][: n - len(out)]
+        out += [f"{r} {k}" for r in rooms][: n - len(out)]
         k += 1
     return out
 
 
-def make_home(size: int, seed: int = 0) -> Inventory:
-    """A home of exactly ``size`` entities, about 12 per area, with confusable names."""
-    rng = random.Random(f"home:{size}:{seed}")
+def make_home(size: int, seed: int = 0, rooms: tuple[str, ...] = ROOMS, *, plain: bool = True) -> Inventory:
+    """A home of exactly ``size`` entities, about 12 per area, with confusable names (``plain``:
+    bare room names too, not only qualified and numbered ones)."""
+    rng = random.Random(f"home:{size}:{seed}:{','.join(rooms)}")
     n_areas = max(2, round(size / 12))
-    names = area_names(n_areas, rng)
+    names = area_names(n_areas, rng, rooms, plain=plain)
     areas = [Area(_slug(n), n, (), FLOORS[i % len(FLOORS)] if size > 30 else None) for i, n in enumerate(names)]
     entities: list[Entity] = []
     per_area: dict[str, list[tuple[str, str, str | None]]] = {}

@@ -42,6 +42,15 @@ DOMAIN_WORDS: dict[str, str] = {
     "警报": "alarm_control_panel", "报警器": "alarm_control_panel",
 }
 
+# Words that single out one device among several of a kind ("ceiling light" vs "wall light"):
+# said and not in a device's name, they mean another device, even one the home lacks.
+QUALIFIER_WORDS = frozenset({
+    "ceiling", "wall", "floor", "desk", "table", "bedside", "window", "strip", "pendant", "spot",
+    "reading", "accent", "cabinet", "corner", "standing", "outdoor", "indoor", "upper", "lower",
+    "upstairs", "downstairs", "north", "south", "east", "west", "guest", "master", "kid", "porch",
+    "garden",
+})
+
 # Words that name a whole domain rather than a kind of device within it.
 GENERIC_WORDS = frozenset({
     "light", "lighting", "fan", "switch", "cover", "lock", "vacuum", "media player",
