@@ -34,3 +34,31 @@ def test_the_llm_path_never_acts_on_a_wrong_device() -> None:
         assert not acted - set(c.expected), (c.text, acted, u.reply)
         llm += u.path == "llm"
     assert llm >= len(cmds) // 2 and shown and max(shown) <= MAX_ENTITIES
+
+
+def test_a_rename_or_a_state_change_never_re_evaluates_the_home() -> None:
+    """At 2,000 entities the whole home would be tens of thousands of tokens; after a rename the
+    LLM evaluates only the command's few candidates, and after a state change only the request."""
+    home = synthetic.make_home(2000)
+    brain = build_brain(Config(), inventory=home, publish=False)
+    assert brain.tool_caller is not None
+    brain.warm()
+    llm = brain.tool_caller.llm  # type: ignore[attr-defined]
+    evaluated: list[int] = []
+    original = llm.eval
+
+    def counting(tokens):  # type: ignore[no-untyped-def]
+        evaluated.append(len(tokens))
+        return original(tokens)
+
+    llm.eval = counting
+    text = "could you get the " + home.entities[100].name + " going"
+    brain.understand(text, execute=False)
+    brain.set_inventory(synthetic.renamed(home))
+    evaluated.clear()
+    brain.understand(text, execute=False)
+    assert evaluated and evaluated[0] < 400, evaluated  # candidates + request, not the home
+    brain.inventory.set_state(home.entities[100].entity_id, "on")
+    evaluated.clear()
+    brain.understand(text, execute=False)
+    assert evaluated and evaluated[0] < 40, evaluated  # only what follows the unchanged prompt
