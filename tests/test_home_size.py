@@ -137,6 +137,24 @@ def test_grounding_refuses_the_confusable_neighbour() -> None:
     assert grounded(area_wide, "turn on all the lights in the office", home, None)
 
 
+def test_the_device_said_whole_replaces_a_wrong_pick_only_when_it_is_the_one() -> None:
+    from assistant.brain.grounding import said_device
+
+    home = synthetic.make_home(2000)
+    ix = NameIndex(home)
+    room = next(a for a in home.areas if home.entity(f"fan.{a.id}_fan_2") and home.entity(f"fan.{a.id}_fan"))
+
+    def fix(text: str, named: str, area: str | None = None) -> str | None:
+        out = said_device(ToolCall("HassTurnOff", {"name": named}), text, home, area, ix)
+        return out.args["name"] if out else None
+
+    assert fix(f"kill the {room.name} fan 2 for me", f"{room.name} Fan") == f"{room.name} Fan 2"
+    assert fix("turn off the fan", f"{room.name} Fan 2", room.id) is None  # several fans there: ask
+    missing = next(a for a in home.areas if home.entity(f"light.{a.id}_ceiling_light") is None
+                   and home.entity(f"fan.{a.id}_ceiling_fan"))
+    assert fix(f"turn on the {missing.name} ceiling light", f"{missing.name} Ceiling Fan") is None
+
+
 class Adversary:
     """An LLM stand-in that always names the device most like the words but not the one meant
     (or any device when none is meant): the worst a confused model can do."""

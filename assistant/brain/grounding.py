@@ -238,3 +238,45 @@ def _singles_out(call: ToolCall, said: str, here: Area | None, index: NameIndex)
         if any(e.area in area_ids for e in index.by_word.get(w, ())):
             return True
     return False
+
+
+def said_device(call: ToolCall, text: str, inventory: Inventory, speaker_area: str | None,
+                index: NameIndex) -> ToolCall | None:
+    """The call with the device whose whole name the user said, when the LLM named another one.
+
+    Only a single device qualifies: its every name word said (the speaker's room counts), in the
+    room said if one was, with no other device's whole name said that it does not explain; and
+    the result must pass :func:`grounded`. Otherwise None (ask back)."""
+    name = call.args.get("name")
+    if not isinstance(name, str) or words.is_chinese(text):
+        return None
+    here = inventory.area(speaker_area) if speaker_area else None
+    said = _spoken(text)
+    toks = set(said.split())  # the room alone does not complete a name here: "the fan" stays a question
+    rooms = areas_said(index, said)[0]
+    whole: dict[str, Entity] = {}
+    for t in set(said.split()):
+        posting = index.by_word.get(t, ())
+        if len(posting) > MAX_POSTING:
+            continue
+        for e in posting:
+            if any(set(k.split()) <= toks for k in index.keys_of.get(e.entity_id, ())):
+                whole[e.entity_id] = e
+    if rooms:
+        whole = {i: e for i, e in whole.items() if e.area in rooms}
+    # The most specific: drop a device whose said name is part of another's ("Fan" in "Fan 2").
+    best = [e for e in whole.values()
+            if not any(o is not e and _covers(o, e, toks, index) for o in whole.values())]
+    if len(best) > 1 and here is not None:
+        best = [e for e in best if e.area == here.id]
+    if len(best) != 1:
+        return None
+    fixed = ToolCall(call.name, {**call.args, "name": best[0].name})
+    return fixed if grounded(fixed, text, inventory, speaker_area, index) else None
+
+
+def _covers(o: Entity, e: Entity, toks: set[str], index: NameIndex) -> bool:
+    """``o`` has a said name with more words than every said name of ``e``."""
+    said_e = [set(k.split()) for k in index.keys_of.get(e.entity_id, ()) if set(k.split()) <= toks]
+    said_o = [set(k.split()) for k in index.keys_of.get(o.entity_id, ()) if set(k.split()) <= toks]
+    return any(all(so > se for se in said_e) for so in said_o)

@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.brain import candidates, followup, numbers
 from assistant.brain.fastpath import FastPath
-from assistant.brain.grounding import grounded
+from assistant.brain.grounding import grounded, said_device
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
 from assistant.events import Announcement, EventBus, Understood
@@ -189,10 +189,12 @@ class HearthBrain:
                 out = self._ask_llm(text, home, area_id, lang, conv.history)
                 call, llm_ask = out.call, out.ask
                 if call is not None and not grounded(call, text, home.inventory, area_id, home.resolver.index):
-                    log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
-                    if any(k in call.args for k in ("name", "area", "domain")):
+                    fixed = said_device(call, text, home.inventory, area_id, home.resolver.index)
+                    log.info("LLM named a target the user did not say: %s %s; %s", call.name, call.args,
+                             f"the device said is {fixed.args['name']!r}" if fixed else "not acting")
+                    if fixed is None and any(k in call.args for k in ("name", "area", "domain")):
                         llm_ask = UNSURE[zh]
-                    call = None
+                    call = fixed
                 if call is not None:
                     skill = self.registry.get(call.name)
                     call = numbers.reconcile(call, text, skill.spec if skill is not None else None)
