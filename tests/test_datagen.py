@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 
 from assistant.brain import grammar, prompt
+from assistant.brain.candidates import MAX_ENTITIES
 from assistant.train import datagen, pools
 from assistant.train.phrases import TEMPLATES
 from assistant.train.tools import CATALOGUE, training_tools
@@ -40,9 +41,25 @@ def test_targets_are_valid_calls_in_their_own_home() -> None:
 
 def test_prompts_are_rendered_by_the_runtime_prompt_module() -> None:
     for e in datagen.generate("train", 50, seed=5):
-        assert e.prompt() == prompt.render(e.text, tools=training_tools(), inventory=e.inventory,
+        assert e.prompt() == prompt.render(e.text, tools=training_tools(), inventory=e.shown(),
                                            area=e.area, history=e.history)
         assert prompt.parse_output(e.completion()).call == e.call
+
+
+def test_training_sees_big_confusable_homes_through_the_candidates() -> None:
+    """Some homes are grown to hundreds of devices; the prompt shows a bounded set that still
+    holds every device the target names, and some examples ask back for a near miss."""
+    examples = datagen.generate("train", 600, seed=3)
+    big = [e for e in examples if len(e.inventory.entities) > 60]
+    assert len(big) > 30
+    for e in big:
+        shown = e.shown()
+        assert len(shown.entities) <= MAX_ENTITIES
+        name = e.call.args.get("name") if e.call else None
+        if isinstance(name, str) and e.inventory.entities and any(x.name == name for x in e.inventory.entities):
+            assert any(name in (x.name, *x.aliases) for x in shown.entities), (e.text, name)
+    near = [e for e in examples if e.ask and any(w in e.text for w in ("Ceiling", "Fan 3", "Lamp 2", "Fan 2"))]
+    assert near
 
 
 def test_amounts_are_copied_as_spoken() -> None:

@@ -158,6 +158,30 @@ def test_an_intent_changes_a_real_entity_and_the_inventory_follows(env: Env) -> 
     assert env.bridge.outcomes["refused"] == 1
 
 
+def test_names_and_states_travel_separately(env: Env) -> None:
+    """A new or renamed entity sends the names document; a state change only its own state,
+    which Hearth applies in place without rebuilding the home."""
+    env.ha.wait_for(lambda: env.bridge.inventory, 20, "inventory on hearth/inventory")
+    sensor = "sensor.porch_temperature"
+
+    def put(state: str, name: str) -> None:
+        env.ha.api("POST", f"states/{sensor}", json={"state": state, "attributes": {"friendly_name": name}})
+
+    put("20.0", "Porch Temperature")
+    env.ha.wait_for(lambda: (i := env.bridge.inventory) and i.entity(sensor), 20, "the new sensor in the inventory")
+    rebuilds, docs = env.bridge.live.rebuilds, len(env.inventories)
+    home = env.bridge.inventory
+    put("21.5", "Porch Temperature")
+    env.ha.wait_for(lambda: env.bridge.inventory.entity(sensor).state == "21.5", 15, "the new state in place")
+    time.sleep(3.5)  # longer than the names automation's delay: a names document would be here by now
+    assert env.bridge.live.rebuilds == rebuilds and len(env.inventories) == docs
+    assert env.bridge.inventory is home
+    put("21.5", "Patio Temperature")
+    env.ha.wait_for(lambda: env.bridge.inventory.entity(sensor).name == "Patio Temperature", 20, "the rename")
+    assert env.bridge.live.rebuilds == rebuilds + 1 and len(env.inventories) == docs + 1
+    assert env.inventories[-1].entity(sensor).state == "21.5"
+
+
 def test_duplicate_ids_are_dropped_by_the_integration(env: Env) -> None:
     rec = Recorder(env.broker.port, [f"hearth/{NODE}/intent", f"hearth/{NODE}/result"])
     try:

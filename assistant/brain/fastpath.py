@@ -112,12 +112,33 @@ class FastPath:
                 short = re.sub(r"\s*floor$", "", a.floor, flags=re.I)
                 if short and short != a.floor:
                     floors[short] = a.floor
-        self._lists = {
-            "name": TextSlotList.from_tuples(names, allow_template=False),
-            "area": TextSlotList.from_tuples(areas, allow_template=False),
-            "floor": TextSlotList.from_tuples(list(floors.items()), allow_template=False),
-        }
+        self._all = {"name": names, "area": areas, "floor": list(floors.items())}
+        self._lists = {k: TextSlotList.from_tuples(v, allow_template=False) for k, v in self._all.items()}
+        self._by_word: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+        for slot, values in self._all.items():
+            posting: dict[str, list[tuple[Any, ...]]] = {}
+            for v in values:
+                units = _units(v[0])
+                if units:
+                    posting.setdefault(min(units, key=len), []).append(v)
+            self._by_word[slot] = posting
         self._inventory = inventory
+
+    def _lists_for(self, text: str) -> dict[str, Any]:
+        """Slot lists holding only the names whose every word is in ``text``: hassil compares each
+        listed name at each slot, so a home of 2,000 names would cost that much per template."""
+        said = _units(text)
+        out: dict[str, Any] = {}
+        for slot, posting in self._by_word.items():
+            seen: set[int] = set()
+            values = []
+            for w in said:
+                for v in posting.get(w, ()):
+                    if id(v) not in seen and _units(v[0]) <= said:
+                        seen.add(id(v))
+                        values.append(v)
+            out[slot] = TextSlotList.from_tuples(values, allow_template=False)
+        return out
 
     def match(
         self, text: str, *, language: str = "en", area: str | None = None,
@@ -134,12 +155,13 @@ class FastPath:
         """
         tl = template_language(language, text)
         intents = self._intents(tl, skills)
+        lists = self._lists_for(text)
         context: dict[str, Any] = {}
         home = self._inventory.area(area) if area else None
         if home is not None:
             context["area"] = {"value": home.id, "text": home.name}
         result = recognize_best(
-            text, intents, slot_lists=self._lists, intent_context=context or None,
+            text, intents, slot_lists=lists, intent_context=context or None,
             language=tl, best_slot_name="name",
         )
         if result is not None:
@@ -147,7 +169,7 @@ class FastPath:
             return FastMatch(call, tl) if call is not None else None
         ranked: list[tuple[tuple[int, int, int], ToolCall]] = []
         loose = recognize_all(
-            text, intents, slot_lists=self._lists, intent_context=context or None,
+            text, intents, slot_lists=lists, intent_context=context or None,
             language=tl, allow_unmatched_entities=True,
         )
         for order, result in enumerate(itertools.islice(loose, MAX_LOOSE)):
@@ -227,6 +249,17 @@ class FastPath:
                 args.pop("domain")
                 args["name"] = word
         return args
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def _units(text: str) -> frozenset[str]:
+    """Lower-case words, and single Chinese characters, of a text (for the slot-list filter)."""
+    folded = text.casefold()
+    cjk = set(_CJK_CHAR.findall(folded))
+    return frozenset({t for t in _TOKEN.findall(_CJK_CHAR.sub(" ", folded))} | cjk)
 
 
 def _only_name_unmatched(result: RecognizeResult, text: str) -> bool:

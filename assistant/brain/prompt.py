@@ -14,8 +14,12 @@ Layout (plain completion, no chat template)::
     user: it's dark in here
     out: HassTurnOn {"area":"Kitchen","domain":"light"}
 
-Everything up to ``request:`` depends only on the tools and the home's names, never on states, so
-it stays byte-identical across commands and llama.cpp reuses its evaluated tokens (KV cache).
+The ``home:`` block lists the devices this command can refer to: the whole home when it is
+small, else a bounded set of candidates (:mod:`assistant.brain.candidates`) in the same format, so
+the prompt fits the context at any home size. Nothing depends on states. The tools come first and
+never change, so llama.cpp keeps them evaluated (KV cache) across commands and renames; a small
+home's block stays byte-identical too, and a big home's few candidate lines cost only their own
+tokens.
 The output is one line: a call ``Name {json args}``, ``none`` or ``ask <question>``.
 """
 

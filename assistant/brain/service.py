@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant import i18n
-from assistant.brain import compound, followup, mixed, numbers, slotfill
+from assistant.brain import candidates, compound, followup, mixed, numbers, slotfill
 from assistant.brain.confirm import answer, guard
 from assistant.brain.fastpath import FastPath
 from assistant.brain.gate import PIN_MASK, Gate, Pending
-from assistant.brain.grounding import grounded
+from assistant.brain.grounding import grounded, said_device
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
 from assistant.brain.memory import Exchange, Memory
 from assistant.events import Announcement, Broadcast, EventBus, Understood
@@ -48,6 +48,10 @@ class _Home:
 
     inventory: Inventory
     resolver: Resolver
+
+    def shown(self, text: str, area_id: str | None, history: list[Exchange]) -> Inventory:
+        """What the LLM sees of this home for one command (a bounded set of candidates)."""
+        return candidates.select(self.resolver.index, text, area_id, [x.text for x in history[-2:]])
 
 
 class HearthBrain:
@@ -101,7 +105,8 @@ class HearthBrain:
         return self._home.inventory
 
     def set_inventory(self, inventory: Inventory) -> None:
-        """Swap in a new inventory (the MQTT bridge calls this when Home Assistant changes)."""
+        """Swap in a new inventory (the MQTT bridge calls this when the home's names change;
+        a state change updates the entities in place and never comes here)."""
         if self.fast_path is not None:
             self.fast_path.set_inventory(inventory)
         self._home = _Home(inventory, Resolver(inventory))
@@ -109,7 +114,7 @@ class HearthBrain:
     def warm(self) -> None:
         """Prepare the LLM's fixed prompt prefix once, before the first command."""
         if self.tool_caller is not None:
-            self.tool_caller.warm(self._llm_tools(), self.inventory)
+            self.tool_caller.warm(self._llm_tools(), self._home.shown("", None, []))
 
     # -- voice outside a turn ---------------------------------------------------------------
 
@@ -265,9 +270,13 @@ class HearthBrain:
             try:
                 out = self._ask_llm(heard, home, area_id, lang, conv.history)
                 call, llm_ask, llm_raw = out.call, out.ask, out.raw
-                if call is not None and not grounded(call, heard, home.inventory, area_id):
-                    log.info("LLM named a target the user did not say; not acting: %s %s", call.name, call.args)
-                    call = None
+                if call is not None and not grounded(call, heard, home.inventory, area_id, home.resolver.index):
+                    fixed = said_device(call, heard, home.inventory, area_id, home.resolver.index)
+                    log.info("LLM named a target the user did not say: %s %s; %s", call.name, call.args,
+                             f"the device said is {fixed.args['name']!r}" if fixed else "not acting")
+                    if fixed is None and any(k in call.args for k in ("name", "area", "domain")):
+                        llm_ask = i18n.text("brain.unsure", lang)
+                    call = fixed
                 if call is not None:
                     skill = self.registry.get(call.name)
                     call = numbers.reconcile(call, heard, skill.spec if skill is not None else None)
@@ -366,7 +375,8 @@ class HearthBrain:
             self._prefetched = {key: (home, pending)}  # only the latest guess; home kept so its id stays unique
         try:
             out: LlmResult | None = self.tool_caller.call(
-                text, tools=self._llm_tools(), inventory=home.inventory, area=area_id, language=lang,
+                text, tools=self._llm_tools(), inventory=home.shown(text, area_id, conv.history),
+                area=area_id, language=lang,
                 history=[Turn(x.text, x.call) for x in conv.history], stop=stop,
             )
             out = None if stop is not None and stop() else out
@@ -379,7 +389,7 @@ class HearthBrain:
     @staticmethod
     def _whole(out: LlmResult, text: str, home: _Home, area_id: str | None) -> bool:
         """An LLM answer makes a whole command when it is a call whose targets the user named."""
-        return out.call is not None and grounded(out.call, text, home.inventory, area_id)
+        return out.call is not None and grounded(out.call, text, home.inventory, area_id, home.resolver.index)
 
     def _ask_llm(self, text: str, home: _Home, area_id: str | None, lang: str,
                  history: list[Exchange]) -> LlmResult:
@@ -395,7 +405,8 @@ class HearthBrain:
             except Exception:
                 log.warning("prefetched LLM call failed; calling again", exc_info=True)
         return self.tool_caller.call(  # type: ignore[union-attr]
-            text, tools=self._llm_tools(), inventory=home.inventory, area=area_id, language=lang,
+            text, tools=self._llm_tools(), inventory=home.shown(text, area_id, history),
+            area=area_id, language=lang,
             history=[Turn(x.text, x.call) for x in history],
         )
 

@@ -18,4 +18,8 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
 
         return frontbench.main(cfg, stt=args.stt, wake=args.wake, hours=args.hours, quick=args.quick,
                                runs=args.runs, as_json=args.json)
+    if getattr(args, "home_size", None):
+        from assistant import bench_homes
+
+        return bench_homes.main(cfg, args.home_size, as_json=args.json, config_path=args.config)
     return main(cfg, quick=args.quick, runs=args.runs, as_json=args.json)

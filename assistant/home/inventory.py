@@ -21,7 +21,7 @@ class Area:
     floor: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=True)
 class Entity:
     entity_id: str
     """``domain.object_id`` as in Home Assistant."""
@@ -30,23 +30,57 @@ class Entity:
     area: str | None = None
     """Area id, or None."""
     state: str | None = None
+    """Changes in place when Home Assistant reports a new state (names never do)."""
     attributes: dict[str, Any] = field(default_factory=dict)
+    changed: str = ""
+    """When Home Assistant last changed the state (ISO time): an older report never wins."""
 
     @property
     def domain(self) -> str:
         return self.entity_id.split(".", 1)[0]
+
+    def names_key(self) -> tuple[Any, ...]:
+        """What resolution and the prompt depend on; a change here means a new name index."""
+        return (self.entity_id, self.name, self.aliases, self.area, self.attributes.get("device_class"))
 
 
 @dataclass(frozen=True, slots=True)
 class Inventory:
     areas: tuple[Area, ...] = ()
     entities: tuple[Entity, ...] = ()
+    _by_id: dict[str, Entity] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _areas_by_id: dict[str, Area] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for e in self.entities:
+            self._by_id.setdefault(e.entity_id, e)
+        for a in self.areas:
+            self._areas_by_id.setdefault(a.id, a)
 
     def area(self, area_id: str | None) -> Area | None:
-        return next((a for a in self.areas if a.id == area_id), None)
+        return self._areas_by_id.get(area_id) if area_id is not None else None
 
     def entity(self, entity_id: str) -> Entity | None:
-        return next((e for e in self.entities if e.entity_id == entity_id), None)
+        return self._by_id.get(entity_id)
+
+    def names_key(self) -> tuple[Any, ...]:
+        """Everything but states: equal keys mean the same name index, prompt and cache."""
+        return (self.areas, tuple(e.names_key() for e in self.entities))
+
+    def set_state(self, entity_id: str, state: str | None, attributes: dict[str, Any] | None = None,
+                  changed: str = "") -> bool:
+        """Update one entity's state in place (microseconds); False when unknown or older (a
+        report without a time never overwrites one with a time)."""
+        e = self._by_id.get(entity_id)
+        if e is None or (e.changed and (not changed or changed < e.changed)):
+            return False
+        e.state = state
+        if attributes is not None:
+            e.attributes = {**attributes, **({"device_class": e.attributes["device_class"]}
+                                             if "device_class" in e.attributes else {})}
+        if changed:
+            e.changed = changed
+        return True
 
     def spoken_names(self) -> list[str]:
         """Every area and device name and alias, once each: what a speaker may call things here."""
@@ -68,6 +102,7 @@ class Inventory:
                     "domain": e.domain,
                     "state": e.state,
                     "attributes": dict(e.attributes),
+                    **({"changed": e.changed} if e.changed else {}),
                 }
                 for e in self.entities
             ],
@@ -130,6 +165,7 @@ def parse(doc: Any) -> Inventory:
             raise InventoryError(f"entities[{i}] ({eid}): 'attributes' must be an object")
         name = e.get("name") or attrs.get("friendly_name") or eid.split(".", 1)[1].replace("_", " ")
         state = e.get("state")
+        changed = e.get("changed")
         entities.append(
             Entity(
                 entity_id=eid,
@@ -138,6 +174,7 @@ def parse(doc: Any) -> Inventory:
                 area=area or None,
                 state=None if state is None else str(state),
                 attributes=dict(attrs),
+                changed=changed if isinstance(changed, str) else "",
             )
         )
     return Inventory(tuple(areas), tuple(entities))

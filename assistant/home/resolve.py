@@ -3,18 +3,23 @@
 The order of attempts goes from the most to the least certain reading, and the first reading
 that yields candidates wins: exact name or alias → "<area> <thing>" → words contained in a name
 → a domain word ("lights", "灯") → fuzzy match of the whole name (transcription slips). A
-unique candidate is acted on; several ask back; none is said plainly, never guessed.
+unique candidate is acted on; several ask back; none is said plainly, never guessed. A slip
+never changes a number or a kind of device ("fan 3" is not "Fan 2", "ceiling light" is not
+"Ceiling Fan"). Every attempt probes the :class:`NameIndex`, so a lookup costs the same in a
+home of 20 devices or 2,000.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from assistant.home import words
+from assistant.home.index import NameIndex, floor_key
 from assistant.home.inventory import Area, Entity, Inventory
 
 log = logging.getLogger(__name__)
@@ -25,6 +30,11 @@ FUZZY_THRESHOLD_ZH = 0.88
 """The same for Chinese, compared as pinyin so homophone slips ("客厅等" → 客厅灯) match."""
 FUZZY_TIE = 0.03
 """Candidates within this ratio of the best fuzzy match are treated as equally likely."""
+WORD_SLIP = 0.6
+"""Each spoken word of a fuzzy match must be at least this close to a word of the name."""
+MAX_LISTED = 4
+"""Choices named in a "which one?" question; more are counted, not read out."""
+_DIGITS = re.compile(r"\d+")
 
 Status = Literal["ok", "ambiguous", "none", "no_area", "unsupported"]
 
@@ -50,6 +60,9 @@ class Resolution:
         zh = language.startswith("zh")
         names = [e.name for e in self.entities]
         if self.status == "ambiguous":
+            more = len(names) - MAX_LISTED
+            if more > 1:
+                names = [*names[:MAX_LISTED], f"{more} 个其他的" if zh else f"one of {more} others"]
             if zh:
                 return f"您指的是哪一个：{'还是'.join(names)}？"
             head = words.normalize(self.spoken).split()[-1] if self.spoken.strip() else "one"
@@ -84,26 +97,11 @@ def _ok(ents: Iterable[Entity], spoken: str, area: Area | None) -> Resolution:
 
 
 class Resolver:
-    """Name resolution over one inventory snapshot; build a new one when the inventory changes."""
+    """Name resolution over one inventory snapshot; build a new one when its names change."""
 
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, index: NameIndex | None = None) -> None:
         self.inventory = inventory
-        self._area_keys: list[tuple[str, Area]] = []
-        for a in inventory.areas:
-            for n in (a.name, a.id.replace("_", " "), *a.aliases):
-                k = words.key(n)
-                if k:
-                    self._area_keys.append((k, a))
-        # Longest first, so "living room" wins over "room" when splitting "<area> <thing>".
-        self._area_keys.sort(key=lambda p: -len(p[0]))
-        self._entity_keys: list[tuple[str, Entity]] = []
-        for e in inventory.entities:
-            for n in (e.name, *e.aliases):
-                k = words.key(n)
-                if k:
-                    self._entity_keys.append((k, e))
-                if words.is_chinese(k):
-                    words.pinyin(k)  # warm the cache (and the pinyin tables) before any command
+        self.index = index if index is not None else NameIndex(inventory)
 
     # -- areas and floors -------------------------------------------------------------------
 
@@ -115,16 +113,14 @@ class Resolver:
         if exact:
             return exact
         k = words.key(spoken)
-        for ak, a in self._area_keys:
-            if ak == k:
-                return a
-        best = self._fuzzy(k, self._area_keys)
-        return best[0] if len(best) == 1 else None
+        hit = self.index.area_by_key.get(k)
+        if hit is not None:
+            return hit
+        best = self._fuzzy(k, self.index.area_fuzzy.close(k, _threshold(k)), self.index.area_by_key)
+        return best[0] if len(best) == 1 else None  # type: ignore[return-value]
 
     def floor_areas(self, spoken: str) -> tuple[Area, ...]:
-        k = words.key(spoken).replace(" floor", "").strip()
-        hits = [a for a in self.inventory.areas if a.floor and words.key(a.floor).replace(" floor", "") == k]
-        return tuple(hits)
+        return tuple(self.index.areas_by_floor.get(floor_key(spoken), ()))
 
     # -- entities ---------------------------------------------------------------------------
 
@@ -158,19 +154,18 @@ class Resolver:
             if not floor_areas:
                 return Resolution("no_area", (), floor)
         home_area = self.area(speaker_area) if speaker_area else None
-        pool = list(self.inventory.entities)
+        scope: set[str] | None = None
         if scope_area:
-            pool = [e for e in pool if e.area == scope_area.id]
+            scope = {scope_area.id}
         elif floor_areas:
-            ids = {a.id for a in floor_areas}
-            pool = [e for e in pool if e.area in ids]
+            scope = {a.id for a in floor_areas}
 
         if name and name.strip():
-            res = self._by_name(name, pool, scope_area, home_area if not (scope_area or floor_areas) else None)
+            res = self._by_name(name, scope, scope_area, home_area if not (scope_area or floor_areas) else None)
         else:
             where = None if floor_areas else (scope_area or home_area)
             res = self._by_domain(
-                domain, device_class, pool, where, explicit_area=bool(scope_area or floor_areas)
+                domain, device_class, scope, where, explicit_area=bool(scope_area or floor_areas)
             )
         return self._check_domains(res, allowed)
 
@@ -184,8 +179,15 @@ class Resolver:
             return Resolution("ok", kept, res.spoken, res.area)
         return Resolution(res.status, kept, res.spoken, res.area)
 
+    def _pool(self, scope: set[str] | None, dom: str | None = None) -> list[Entity]:
+        """Entities in scope (and of ``dom``), from the area and domain postings."""
+        if scope is None:
+            return list(self.index.by_domain.get(dom, ())) if dom else list(self.inventory.entities)
+        out = [e for a in scope for e in self.index.by_area.get(a, ())]
+        return [e for e in out if e.domain == dom] if dom else out
+
     def _by_domain(
-        self, domain: str | None, device_class: str | None, pool: list[Entity],
+        self, domain: str | None, device_class: str | None, scope: set[str] | None,
         area: Area | None, *, explicit_area: bool,
     ) -> Resolution:
         spoken = domain or device_class or ""
@@ -197,7 +199,7 @@ class Resolver:
             cls = words.key(device_class)
         if cls and dom is None:
             dom = words.domain_of_word(device_class or "") or "cover"
-        hits = [e for e in pool if dom is None or e.domain == dom]
+        hits = self._pool(scope, dom)
         if cls:
             by_class = [e for e in hits if e.attributes.get("device_class") == cls]
             by_word = [e for e in hits if e not in by_class and self._has_word(e, device_class or cls)]
@@ -214,37 +216,36 @@ class Resolver:
 
     def _has_word(self, e: Entity, word: str) -> bool:
         w = words.key(word)
-        return any(w in k.split() or (words.is_chinese(w) and w in k) for k in self._keys_of(e))
-
-    def _keys_of(self, e: Entity) -> list[str]:
-        return [k for k, ent in self._entity_keys if ent is e]
+        return any(w in k.split() or (words.is_chinese(w) and w in k) for k in self.index.keys_of[e.entity_id])
 
     def _by_name(
-        self, name: str, pool: list[Entity], area: Area | None, home: Area | None
+        self, name: str, scope: set[str] | None, area: Area | None, home: Area | None
     ) -> Resolution:
         k = words.key(name)
         if not k:
             return Resolution("none", (), name, area)
-        in_pool = {id(e) for e in pool}
-        keys = [(ek, e) for ek, e in self._entity_keys if id(e) in in_pool]
+
+        def inside(ents: Iterable[Entity]) -> list[Entity]:
+            return [e for e in ents if scope is None or e.area in scope]
 
         # 1. exact name or alias; a plural ("kitchen lights") first tries the area reading below
         said = words.normalize(name)
         plural = words.is_plural(said) or words.is_chinese(k)
-        exact = [e for ek, e in keys if ek == k]
+        exact = inside(self.index.by_key.get(k, ()))
         literal = [e for e in exact if any(words.normalize(n) == said for n in (e.name, *e.aliases))]
         if literal or (exact and not plural):
             return self._narrow(literal or exact, name, area, home, many_ok=False)
 
         # 2. "<area> <thing>" / "<thing> in <area>": split the area off and resolve the rest there.
+        said_area: Area | None = None
         if area is None:
             split = self._split_area(said)
             if split is not None:
+                said_area = split[0]
                 a, rest = split
-                sub = [e for e in pool if e.area == a.id]
                 if not rest:
-                    return _ok(sub, name, a)
-                inner = self._by_name(rest, sub, a, None)
+                    return _ok(self.index.by_area.get(a.id, ()), name, a)
+                inner = self._by_name(rest, {a.id}, a, None)
                 if inner.status != "none":
                     return inner
         if exact:
@@ -252,57 +253,72 @@ class Resolver:
 
         # 3. domain words said as such ("lights", "灯"): every such thing in scope
         dom = words.domain_of_word(k)
-        contained = self._containing(k, keys)
+        contained = inside(self._containing(k))
+        if said_area is not None:
+            # A room was said by its exact name: "study ceiling light" is not the "Upstairs Study …".
+            contained = [e for e in contained if e.area == said_area.id]
         if dom is not None and plural:
             # "lights"/"灯" mean the whole domain; "lamps" means the lamps, if there are any.
             generic = k in words.GENERIC_WORDS
-            hits = [e for e in pool if e.domain == dom] if generic or not contained else contained
+            hits = self._pool(scope, dom) if generic or not contained else contained
             return self._scope(hits, name, area, home)
 
         # 4. the spoken words are contained in a name ("the lamp" → desk lamp, floor lamp); a
         # singular domain word said in a room means that room's one ("the light" in the bedroom).
         if dom is not None and home is not None:
-            local = [e for e in contained if e.area == home.id] or [
-                e for e in pool if e.domain == dom and e.area == home.id
-            ]
+            local = [e for e in contained if e.area == home.id] or self._pool({home.id}, dom)
             if local:
                 return self._narrow(local, name, home, None, many_ok=False)
         if contained:
             return self._narrow(contained, name, area, home, many_ok=False)
         if dom is not None:
-            return self._narrow([e for e in pool if e.domain == dom], name, area, home, many_ok=False)
+            return self._narrow(self._pool(scope, dom), name, area, home, many_ok=False)
 
-        # 5. transcription slips: the closest name above a threshold
-        fuzzy = self._fuzzy(k, keys)
+        # 5. transcription slips: the closest name above a threshold, same numbers and kind
+        close = [(r, ek) for r, ek in self.index.entity_fuzzy.close(k, _threshold(k)) if compatible(k, ek)]
+        fuzzy = inside(self._fuzzy(k, close, self.index.by_key))  # type: ignore[arg-type]
+        if said_area is not None:
+            fuzzy = [e for e in fuzzy if e.area == said_area.id]
         if fuzzy:
             log.debug("fuzzy match %r → %s", name, [e.entity_id for e in fuzzy])
             return self._narrow(fuzzy, name, area, home, many_ok=False)
         return Resolution("none", (), name, area)
 
-    def _containing(self, k: str, keys: list[tuple[str, Entity]]) -> list[Entity]:
-        if words.is_chinese(k):
-            hits = [e for ek, e in keys if len(k) >= 1 and k in ek.replace(" ", "")]
-        else:
-            toks = set(k.split())
-            hits = [e for ek, e in keys if toks <= set(ek.split())]
+    def _containing(self, k: str) -> list[Entity]:
+        """Entities with a name that contains every spoken word (Chinese: the spoken characters)."""
+        zh = words.is_chinese(k)
+        units = [c for c in k if not c.isspace()] if zh else k.split()
+        flat = k.replace(" ", "")
+        toks = set(k.split())
+        hits: list[Entity] = []
+        for e in self.index.entities_with_words(units):
+            keys = self.index.keys_of[e.entity_id]
+            if any((flat in ek.replace(" ", "")) if zh else toks <= set(ek.split()) for ek in keys):
+                hits.append(e)
         return _uniq(hits)
 
     def _split_area(self, said: str) -> tuple[Area, str] | None:
-        """Split an area off a normalized name; the rest keeps its spoken number ("lights")."""
+        """Split an area off a normalized name; the rest keeps its spoken number ("lights").
+
+        The longest area name wins, at the start ("kitchen lights") or after "in/on/at/of" at the end.
+        """
         k = words.key(said)
-        for ak, a in self._area_keys:
-            if words.is_chinese(ak):
-                if k.startswith(ak):
-                    return a, k[len(ak):].strip()
-                continue
-            n = len(ak.split())
-            toks, said_toks = k.split(), said.split()
-            if toks == ak.split():
-                return a, ""
-            if toks[:n] == ak.split():
-                return a, " ".join(said_toks[n:])
-            if toks[-n:] == ak.split() and len(toks) > n + 1 and toks[-n - 1] in ("in", "on", "at", "of"):
-                return a, " ".join(said_toks[: -n - 1])
+        by_key = self.index.area_by_key
+        if words.is_chinese(k):
+            flat = k.replace(" ", "")
+            for n in range(min(len(flat), self.index.max_area_chars), 0, -1):
+                a = by_key.get(flat[:n])
+                if a is not None:
+                    return a, flat[n:].strip()
+            return None
+        toks, said_toks = k.split(), said.split()
+        for n in range(min(len(toks), self.index.max_area_words), 0, -1):
+            a = by_key.get(" ".join(toks[:n]))
+            if a is not None:
+                return a, "" if n == len(toks) else " ".join(said_toks[n:])
+            tail = by_key.get(" ".join(toks[-n:]))
+            if tail is not None and len(toks) > n + 1 and toks[-n - 1] in ("in", "on", "at", "of"):
+                return tail, " ".join(said_toks[: -n - 1])
         return None
 
     def _scope(self, hits: list[Entity], spoken: str, area: Area | None, home: Area | None) -> Resolution:
@@ -327,21 +343,45 @@ class Resolver:
         return Resolution("ambiguous", tuple(hits), spoken, area)
 
     @staticmethod
-    def _fuzzy(k: str, keys: list[tuple[str, Entity]] | list[tuple[str, Area]]) -> list:
-        scored: list[tuple[float, object]] = []
-        zh = words.is_chinese(k)
-        said = words.pinyin(k) if zh else k
-        for ek, item in keys:
-            if zh != words.is_chinese(ek):
-                continue
-            r = difflib.SequenceMatcher(None, said, words.pinyin(ek) if zh else ek, autojunk=False).ratio()
-            if r >= (FUZZY_THRESHOLD_ZH if zh else FUZZY_THRESHOLD):
-                scored.append((r, item))
-        if not scored:
+    def _fuzzy(k: str, close: list[tuple[float, str]], by_key: dict) -> list:  # type: ignore[type-arg]
+        """The items of the fuzzy matches tied with the best one."""
+        close = [(r, ek) for r, ek in close if _same_numbers(k, ek)]
+        if not close:
             return []
-        best = max(r for r, _ in scored)
+        best = close[0][0]
         out: dict[str, object] = {}
-        for r, item in scored:
-            if r >= best - FUZZY_TIE:
-                out.setdefault(getattr(item, "entity_id", None) or item.id, item)  # type: ignore[attr-defined]
+        for r, ek in close:
+            if r < best - FUZZY_TIE:
+                continue
+            hit = by_key[ek]
+            for item in hit if isinstance(hit, list) else [hit]:
+                out.setdefault(getattr(item, "entity_id", None) or item.id, item)
         return list(out.values())
+
+
+def _threshold(k: str) -> float:
+    return FUZZY_THRESHOLD_ZH if words.is_chinese(k) else FUZZY_THRESHOLD
+
+
+def _same_numbers(a: str, b: str) -> bool:
+    return sorted(_DIGITS.findall(a)) == sorted(_DIGITS.findall(b))
+
+
+def compatible(said: str, name: str) -> bool:
+    """Whether ``name`` (a key) may be what ``said`` (a key) meant despite a slip: the same
+    numbers, no other kind of device, and every spoken word close to some word of the name."""
+    if not _same_numbers(said, name):
+        return False
+    said_kinds = words.kinds(said)
+    if said_kinds and not said_kinds <= words.kinds(name):
+        return False
+    if words.is_chinese(said):
+        return True
+    toks = name.split()
+    joined = name.replace(" ", "")
+    for w in said.split():
+        if w in toks or (len(w) >= 3 and w in joined):
+            continue
+        if not any(difflib.SequenceMatcher(None, w, t).ratio() >= WORD_SLIP for t in toks):
+            return False
+    return True

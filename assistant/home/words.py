@@ -42,6 +42,15 @@ DOMAIN_WORDS: dict[str, str] = {
     "警报": "alarm_control_panel", "报警器": "alarm_control_panel",
 }
 
+# Words that single out one device among several of a kind ("ceiling light" vs "wall light"):
+# said and not in a device's name, they mean another device, even one the home lacks.
+QUALIFIER_WORDS = frozenset({
+    "ceiling", "wall", "floor", "desk", "table", "bedside", "window", "strip", "pendant", "spot",
+    "reading", "accent", "cabinet", "corner", "standing", "outdoor", "indoor", "upper", "lower",
+    "upstairs", "downstairs", "north", "south", "east", "west", "guest", "master", "kid", "porch",
+    "garden",
+})
+
 # Words that name a whole domain rather than a kind of device within it.
 GENERIC_WORDS = frozenset({
     "light", "lighting", "fan", "switch", "cover", "lock", "vacuum", "media player",
@@ -106,9 +115,39 @@ def normalize(text: str) -> str:
     return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", out)
 
 
+NUMBER_WORDS = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+}
+"""Spoken numbers in names ("fan two" is "Fan 2"); "one" stays a word ("the other one")."""
+
+
 def key(text: str) -> str:
-    """A comparison key: normalized, each English word made singular."""
-    return " ".join(singular(w) for w in normalize(text).split())
+    """A comparison key: normalized, each English word made singular, numbers as digits."""
+    return " ".join(NUMBER_WORDS.get(w) or singular(w) for w in normalize(text).split())
+
+
+def kinds(k: str) -> set[str]:
+    """The domains of the device-kind words in a key ("office ceiling light" → {"light"})."""
+    found: set[str] = set()
+    if is_chinese(k):
+        flat = k.replace(" ", "")
+        return {d for w, d in DOMAIN_WORDS.items() if is_chinese(w) and w in flat}
+    toks = k.split()
+    for i, t in enumerate(toks):
+        for w in (t, " ".join(toks[i : i + 2])):
+            d = DOMAIN_WORDS.get(w)
+            if d is not None and w != "music":
+                found.add(d)
+    return found
+
+
+def kind_words(k: str) -> set[str]:
+    """The device-kind words themselves (English words, or Chinese substrings)."""
+    if is_chinese(k):
+        flat = k.replace(" ", "")
+        return {w for w in DOMAIN_WORDS if is_chinese(w) and w in flat}
+    return {t for t in k.split() if t in DOMAIN_WORDS}
 
 
 def is_plural(word: str) -> bool:

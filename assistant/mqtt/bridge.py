@@ -32,13 +32,13 @@ from assistant.events import (
     Transcribed,
     Understood,
 )
-from assistant.home import inventory as inventory_mod
 from assistant.home.inventory import Inventory
 from assistant.intents import Understanding
 from assistant.mqtt import discovery, outcomes, payloads, signing
 from assistant.mqtt.client import make_client
 from assistant.mqtt.delivery import RETRY_S, Delivery, Outcome
 from assistant.mqtt.jobs import JobQueue
+from assistant.mqtt.live_home import LiveHome
 from assistant.mqtt.outbox import Outbox
 from assistant.mqtt.topics import OFFLINE, ONLINE, Topics
 
@@ -109,6 +109,7 @@ class MqttBridge:
         self.outbox = Outbox(path)
         self.inventory: Inventory | None = None
         """The last inventory that parsed; a bad one never replaces it."""
+        self.live = LiveHome()
         self.connected = threading.Event()
         self.ready = threading.Event()
         """Connected and the broker acknowledged every subscription: commands will arrive."""
@@ -293,14 +294,14 @@ class MqttBridge:
             return
         log.info("connected to MQTT broker %s:%s", self._cfg.host, self._cfg.port)
         if self.presence:
-            subs = [*self.topics.subscriptions(), self.topics.trigger_wildcard]
+            subs = [*self.topics.subscriptions(), self.topics.states, self.topics.trigger_wildcard]
             self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
             self._publish(self.topics.availability, ONLINE, retain=True)
             self.publish_discovery()
             self._publish_status()
             self._publish(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
         else:
-            subs = [self.topics.inventory, self.topics.ha_status, self.topics.result]
+            subs = [self.topics.inventory, self.topics.states, self.topics.ha_status, self.topics.result]
             self._sub_mid = client.subscribe([(t, 1) for t in subs])[1]
         self.connected.set()
         self.delivery.set_connected(True)
@@ -343,15 +344,19 @@ class MqttBridge:
                 text = payload.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise MqttError("inventory is not UTF-8 text") from e
-            inv = inventory_mod.loads(text)
-            self.inventory = inv
+            inv = self.live.document(text)  # None: same names, states refreshed in place
+            self.inventory = self.live.inventory
             self.inventory_received.set()
+            if inv is None:
+                return
             log.info("inventory from Home Assistant: %d entities", len(inv.entities))
             if self._on_inventory is not None:
                 cb = self._on_inventory
                 self._jobs.put(lambda: cb(inv))
         elif topic == t.result:
             self._jobs.put(lambda: self.delivery.on_result(payload))
+        elif topic.startswith(t.state_prefix):
+            self.live.state(topic[len(t.state_prefix):], payload)
         elif topic == t.announce:
             self._run(payloads.parse_announce(payload))
         elif topic == t.cancel:

@@ -125,6 +125,15 @@ class Topics:
         return f"{self.base}/inventory"
 
     @property
+    def state_prefix(self) -> str:
+        """``<base>/state/<entity_id>``: one entity's state, retained, published when it changes."""
+        return f"{self.base}/state/"
+
+    @property
+    def states(self) -> str:
+        return f"{self.state_prefix}+"
+
+    @property
     def ha_status(self) -> str:
         """HA's birth/will topic; ``online`` means HA (re)started and wants discovery again."""
         return f"{self.discovery_prefix}/status"

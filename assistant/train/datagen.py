@@ -13,12 +13,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.brain import prompt
+from assistant.brain import candidates, prompt
 from assistant.brain.llm_base import Turn
+from assistant.home.index import NameIndex
 from assistant.home.inventory import Inventory
 from assistant.skillkit.spec import ToolCall, ToolSpec
 from assistant.train import noise, pools
-from assistant.train.homes import make_home
+from assistant.train.homes import grow, make_home
 from assistant.train.phrases import AMBIGUOUS, ASK, CHATTER, FOLLOW, TEMPLATES, Template
 from assistant.train.targets import Filler, NoTarget
 from assistant.train.tools import training_tools
@@ -54,6 +55,19 @@ WEIGHTS = {
     "unmute": 1.5, "play": 2, "bcast": 1.5, "respond": 1.5,
 }
 TOOLS = {t.name: t for t in training_tools()}
+GROWN_SHARE = 0.3
+"""English homes grown to tens, hundreds or a thousand devices with confusable names."""
+_indexes: dict[int, tuple[Inventory, NameIndex]] = {}
+
+
+def _index(inv: Inventory) -> NameIndex:
+    """One name index per home (a home yields several examples); the last few are kept."""
+    hit = _indexes.get(id(inv))
+    if hit is None or hit[0] is not inv:
+        if len(_indexes) > 16:
+            _indexes.clear()
+        hit = _indexes[id(inv)] = (inv, NameIndex(inv))
+    return hit[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +89,12 @@ class Example:
     def skill(self) -> str:
         return self.call.name if self.call else ("ask" if self.ask else "none")
 
+    def shown(self) -> Inventory:
+        """What the model sees of the home: the run-time candidate retrieval for these words."""
+        return candidates.select(_index(self.inventory), self.text, self.area, [t.text for t in self.history])
+
     def prompt(self, tools: Sequence[ToolSpec] | None = None) -> str:
-        return prompt.render(self.text, tools=tools or tuple(TOOLS.values()), inventory=self.inventory, area=self.area,
+        return prompt.render(self.text, tools=tools or tuple(TOOLS.values()), inventory=self.shown(), area=self.area,
                              history=self.history)
 
     def completion(self) -> str:
@@ -114,6 +132,8 @@ class Generator:
         while made < n:
             lang = "zh" if self.rng.random() < 0.4 else "en"
             home = make_home(self.rng, lang, self.part)
+            if lang == "en" and self.rng.random() < GROWN_SHARE:
+                home = grow(home, self.rng, self.part)
             room = self._room(home)
             for _ in range(self.rng.randint(3, 6)):
                 kind = self.rng.choices(kinds, weights)[0]
@@ -201,7 +221,7 @@ class Generator:
         amb = AMBIGUOUS[lang]
         asks = ASK[lang]
         filler = Filler(self.rng, home, lang, room, self.part, "on")
-        mode = self.rng.choice(("pronoun", "timer", "item", "generic", "unknown", "unknown"))
+        mode = self.rng.choice(("pronoun", "timer", "item", "generic", "unknown", "unknown", "near"))
         if mode == "pronoun":
             tpl, verb = self.rng.choice(pools.split(amb["pronoun"], self.part))
             text, ask = tpl.format(n=filler.number("brightness")), asks["what"].format(verb=verb)
@@ -214,6 +234,12 @@ class Generator:
             sep = "还是" if lang == "zh" else " or "
             text = self.rng.choice(pools.split(amb["generic_on"], self.part)).format(g=generic)
             ask = asks["which"].format(g=generic, opts=sep.join(options[:3]))
+        elif mode == "near":
+            # The other half of a confusable pair, which this home lacks ("… Ceiling Light" beside
+            # "… Ceiling Fan"): ask, never pick the neighbour.
+            unknown = _near_miss(home, self.rng)
+            text = self.rng.choice(pools.split(amb["unknown_on"], self.part)).format(x=unknown)
+            ask = asks["unknown"].format(x=unknown)
         else:
             unknown = self.rng.choice(pools.split(pools.UNKNOWN_DEVICES[lang], self.part))
             if any(unknown.casefold() in e.name.casefold() for e in home.entities):
@@ -222,6 +248,18 @@ class Generator:
             ask = asks["unknown"].format(x=unknown)
         text = noise.whisperish(self.rng, text, lang, protect=())
         return Example(text, home, lang, "ask", None, ask=ask, area=room)
+
+
+def _near_miss(home: Inventory, rng: random.Random) -> str:
+    """A name one word or number away from a device of the home that the home does not have."""
+    names = {e.name.casefold() for e in home.entities}
+    swaps = (("Ceiling Fan", "Ceiling Light"), ("Ceiling Light", "Ceiling Fan"), ("Fan 2", "Fan 3"),
+             ("Fan", "Fan 2"), ("Lamp", "Lamp 2"))
+    misses = [e.name[: -len(have)] + want for e in home.entities for have, want in swaps
+              if e.name.endswith(" " + have) and (e.name[: -len(have)] + want).casefold() not in names]
+    if not misses:
+        raise NoTarget
+    return rng.choice(misses)
 
 
 def generate(part: str, n: int, seed: int = 1234) -> list[Example]:

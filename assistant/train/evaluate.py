@@ -140,10 +140,11 @@ def run_caller(caller: Any, tools: Sequence[ToolSpec]) -> Caller:
     state: dict[str, Any] = {"home": None}
 
     def call(ex: Example) -> LlmResult:
+        shown = ex.shown()  # the candidates the run time would show (the whole home when small)
         if state["home"] is not ex.inventory:
-            caller.warm(tools, ex.inventory)
+            caller.warm(tools, shown)
             state["home"] = ex.inventory
-        return caller.call(ex.text, tools=tools, inventory=ex.inventory, area=ex.area,
+        return caller.call(ex.text, tools=tools, inventory=shown, area=ex.area,
                            language=ex.language, history=ex.history)
 
     return call

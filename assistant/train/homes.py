@@ -5,8 +5,13 @@ from __future__ import annotations
 import random
 import re
 
+from assistant.home import synthetic
 from assistant.home.inventory import Area, Entity, Inventory
 from assistant.train import pools
+
+GROW_SIZES = (30, 60, 100, 300, 1000)
+GROW_WEIGHTS = (4, 4, 3, 2, 1)
+"""Extra devices added to a grown home, and how often each size is drawn."""
 
 DOMAIN_WEIGHTS = {
     "light": 34, "switch": 10, "fan": 8, "cover": 12, "media_player": 10, "lock": 5,
@@ -79,3 +84,21 @@ def make_home(rng: random.Random, lang: str, part: str) -> Inventory:
     rng.shuffle(entities)
     entities.sort(key=lambda e: [a.id for a in areas].index(e.area) if e.area else len(areas))
     return Inventory(tuple(areas), tuple(entities))
+
+
+def grow(home: Inventory, rng: random.Random, part: str) -> Inventory:
+    """The home plus many rooms of confusable devices ("North Office Ceiling Fan" beside "…
+    Ceiling Light", "Fan 2"), so training sees big homes through the LLM's candidate retrieval.
+    The extra rooms' names come from the ``part`` half of the room words (splits stay disjoint)."""
+    size = rng.choices(GROW_SIZES, GROW_WEIGHTS)[0]
+    taken = {name.casefold() for table in pools.AREAS.values() for name, _ in table}
+    extra = synthetic.make_home(size, rng.randrange(1 << 30), tuple(pools.split(list(synthetic.ROOMS), part)),
+                                plain=False)
+    ids = {a.id for a in home.areas}
+    names = {x.casefold() for e in home.entities for x in (e.name, *e.aliases)}
+    areas = [a for a in extra.areas if a.id not in ids and a.name.casefold() not in taken]
+    keep = {a.id for a in areas}
+    eids = {e.entity_id for e in home.entities}
+    entities = [e for e in extra.entities
+                if e.area in keep and e.name.casefold() not in names and e.entity_id not in eids]
+    return Inventory((*home.areas, *areas), (*home.entities, *entities))
