@@ -15,7 +15,7 @@ from assistant.config import Config
 from assistant.events import EventBus, RunFinished, StateChanged, Transcribed, Understood
 from assistant.home.inventory import Inventory
 from assistant.intents import Action, Intent, Understanding
-from assistant.mqtt import probe
+from assistant.mqtt import discovery, probe
 from assistant.mqtt.bridge import MqttBridge
 from assistant.mqtt.remove import remove_node
 from tests.mqtt_support import Broker, Confirmer, Recorder
@@ -146,7 +146,7 @@ def test_discovery_and_birth_message_resend(broker: Broker, tmp_path: Path) -> N
     rec = Recorder(broker.port, ["homeassistant/+/disco/+/config"])
     bridge = start_bridge(make_cfg(broker, tmp_path, node="disco"))
     try:
-        first = rec.wait("homeassistant/+/disco/+/config", 8 + len(INTENTS))
+        first = rec.wait("homeassistant/+/disco/+/config", len(discovery.messages(bridge.topics, INTENTS)))
         topics = {m.topic for m in first}
         late = Recorder(broker.port, ["homeassistant/+/disco/+/config"])  # retained: replayed to it
         try:

@@ -74,7 +74,7 @@ def test_every_first_party_skill_declares_what_it_does() -> None:
 
 def test_the_integration_knows_the_same_home_as_the_package() -> None:
     package = (REPO / "homeassistant" / "packages" / "hearth.yaml").read_text()
-    listed = re.search(r"^\s+domains: \[([^\]]*)\]", package, re.M)
+    listed = re.search(r"^\s+domains: (?:&\w+\s+)?\[([^\]]*)\]", package, re.M)
     assert listed is not None
     text = (REPO / "homeassistant" / "custom_components" / "hearth" / "__init__.py").read_text()
     block = re.search(r"INVENTORY_DOMAINS = frozenset\(\{([^}]*)\}\)", text)

@@ -51,7 +51,7 @@ WEIGHTS = {
     "tstart": 5, "tcancel": 2, "tcancelall": 1, "shopdone": 1.5, "tpause": 1, "tunpause": 1,
     "tstatus": 1.5, "tinc": 1.5, "tdec": 1.5,
     "time": 1.5, "date": 1.5, "weather": 2.5, "shop": 3, "ladd": 2, "ldone": 2, "vstart": 2,
-    "vreturn": 1.5, "never": 1.5, "follow": 9, "ask": 8, "chatter": 15, "vstop": 1.5, "mute": 1.5,
+    "vreturn": 1.5, "never": 1.5, "follow": 12, "ask": 8, "chatter": 15, "vstop": 1.5, "mute": 1.5,
     "unmute": 1.5, "play": 2, "bcast": 1.5, "respond": 1.5,
 }
 TOOLS = {t.name: t for t in training_tools()}

@@ -85,7 +85,7 @@ def training_tools() -> tuple[ToolSpec, ...]:
     try:
         from assistant.skillkit.registry import SkillRegistry
 
-        specs = tuple(SkillRegistry.discover().specs())
+        specs = tuple(s.spec for s in SkillRegistry.discover() if s.llm)  # what the LLM is offered
     except Exception:  # training must not depend on the skills package importing cleanly
         specs = ()
     return specs or CATALOGUE
