@@ -17,21 +17,13 @@ import sys
 import time
 from typing import Any
 
+from assistant.bench import _pct
 from assistant.config import Config
 from assistant.home import synthetic
 
 log = logging.getLogger(__name__)
 
 COMMANDS = 40
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def _acted(u: Any) -> set[str]:

@@ -492,3 +492,18 @@ def _attribute_docs(cls: type) -> dict[str, str]:
         ):
             docs[prev.target.id] = " ".join(node.value.value.split())
     return docs
+
+
+def read_secret(env: str, file: str, key: str) -> str | None:
+    """A secret from ``$env`` when set and not empty, else the first line of ``file``; None when
+    neither is configured. Secrets never live in the TOML; ``key`` names the file setting in errors."""
+    if env and os.environ.get(env):
+        return os.environ[env]
+    if not file:
+        return None
+    p = Path(file).expanduser()
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ConfigError(f"{key} {p} cannot be read: {e}") from e
+    return lines[0] if lines else ""

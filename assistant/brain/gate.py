@@ -16,9 +16,8 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from assistant.config import SecurityConfig
+from assistant.config import SecurityConfig, read_secret
 from assistant.errors import ConfigError
 from assistant.home.inventory import Entity, Inventory
 from assistant.home.resolve import Resolver
@@ -108,16 +107,8 @@ def spoken_digits(text: str) -> str:
 def load_pin(cfg: SecurityConfig) -> str | None:
     """The configured PIN (digits), from ``pin_env`` else the first line of ``pin_file``; None when
     none is configured. A PIN that is not 4-12 digits is a config error (it must be sayable)."""
-    pin = os.environ.get(cfg.pin_env, "") if cfg.pin_env else ""
-    where = f"${cfg.pin_env}"
-    if not pin and cfg.pin_file:
-        p = Path(cfg.pin_file).expanduser()
-        where = f"[security] pin_file {p}"
-        try:
-            lines = p.read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise ConfigError(f"[security] pin_file {p} cannot be read: {e}") from e
-        pin = lines[0].strip() if lines else ""
+    pin = (read_secret(cfg.pin_env, cfg.pin_file, "[security] pin_file") or "").strip()
+    where = f"${cfg.pin_env}" if cfg.pin_env and os.environ.get(cfg.pin_env) else f"[security] pin_file {cfg.pin_file}"
     if not pin:
         if cfg.pin_env or cfg.pin_file:
             raise ConfigError(f"[security] a PIN is configured but {where} is empty; set it or remove pin_env/pin_file")

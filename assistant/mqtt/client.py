@@ -10,7 +10,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from assistant.config import MqttConfig
+from assistant.config import MqttConfig, read_secret
 from assistant.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -18,16 +18,7 @@ log = logging.getLogger(__name__)
 
 def password(cfg: MqttConfig) -> str | None:
     """The broker password from ``password_env``, else the first line of ``password_file``."""
-    if cfg.password_env and os.environ.get(cfg.password_env):
-        return os.environ[cfg.password_env]
-    if cfg.password_file:
-        p = Path(cfg.password_file).expanduser()
-        try:
-            lines = p.read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise ConfigError(f"[mqtt] password_file {p} cannot be read: {e}") from e
-        return lines[0] if lines else ""
-    return None
+    return read_secret(cfg.password_env, cfg.password_file, "[mqtt] password_file")
 
 
 def make_client(cfg: MqttConfig, client_id: str) -> mqtt.Client:

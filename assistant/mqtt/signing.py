@@ -11,12 +11,10 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from assistant.config import MqttConfig
+from assistant.config import MqttConfig, read_secret
 from assistant.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -55,16 +53,8 @@ def verify(doc: Mapping[str, Any], secret: str) -> bool:
 def load_secret(cfg: MqttConfig) -> str | None:
     """The shared secret from ``$<secret_env>``, else the first line of ``secret_file``; None if
     neither is set. A secret shorter than 16 characters is a ConfigError."""
-    value: str | None = None
-    if cfg.secret_env and os.environ.get(cfg.secret_env):
-        value = os.environ[cfg.secret_env].strip()
-    elif cfg.secret_file:
-        p = Path(cfg.secret_file).expanduser()
-        try:
-            lines = p.read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise ConfigError(f"[mqtt] secret_file {p} cannot be read: {e}") from e
-        value = lines[0].strip() if lines else ""
+    value = read_secret(cfg.secret_env, cfg.secret_file, "[mqtt] secret_file")
+    value = value.strip() if value is not None else None
     if value is None:
         return None
     if len(value) < MIN_SECRET_CHARS:
