@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from assistant.home import inventory
-from tests.mqtt_support import Broker, Recorder
+from tests.mqtt_support import Broker, Confirmer, Recorder
 
 
 def main(workdir: str, commands_json: str) -> int:
@@ -19,6 +19,7 @@ def main(workdir: str, commands_json: str) -> int:
     broker = Broker(root / "broker")
     broker.start()
     rec = Recorder(broker.port, ["hearth/#"])
+    ha = Confirmer(broker.port)  # Home Assistant's results: the outbox hands over the next intent
     cfg = root / "config.toml"
     cfg.write_text(
         f'[general]\nnode_id = "kitchen"\narea = "kitchen"\ndata_dir = "{root / "data"}"\n'
@@ -35,6 +36,7 @@ def main(workdir: str, commands_json: str) -> int:
                             "stderr": r.stderr.decode(errors="replace")[-4000:]})
         intents = [m.json() for m in rec.on("hearth/+/intent")]
     finally:
+        ha.close()
         rec.close()
         broker.stop()
     print(json.dumps({"results": results, "intents": intents}))
