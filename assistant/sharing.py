@@ -53,9 +53,10 @@ class SharedTranscriber:
         self.inner = inner
         self.lock = lock or FairLock()
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None = None, **options: Any) -> Transcript:
+        """Options (e.g. the wake phrase as ``prefix``) go to the inner transcriber as they are."""
         with self.lock:
-            return self.inner.transcribe(audio, language)
+            return self.inner.transcribe(audio, language, **options)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
