@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from assistant import i18n
 from assistant.errors import SkillError
 from assistant.home.inventory import Entity
 from assistant.i18n.names import area_name
 from assistant.intents import Action, Intent
-from assistant.skillkit.context import SkillContext
+from assistant.skillkit.context import NeedsChoice, SkillContext
 from assistant.skillkit.skill import SkillResult, skill
 from skills._common import declare, display, names, slots
 
@@ -35,6 +36,10 @@ def set_temperature(
     if not -30 <= temperature <= 100:
         raise SkillError(ctx.t("climate.out_of_range", degrees=_fmt(temperature)))
     ents = ctx.targets(name, area=area, domain=None if name else "climate", domains=("climate",))
+    if not name and not area and len(ents) > 1:  # one temperature for every room was not what was asked
+        choices = [display(e, ctx) for e in ents]
+        raise NeedsChoice(ctx.t("target.which", what=i18n.kind("climate", ctx.language),
+                                choices=i18n.join(choices, ctx.language, conjunction="or")), choices)
     value: float | int = int(temperature) if temperature == int(temperature) else temperature
     actions = tuple(Action("climate.set_temperature", e.entity_id, {"temperature": value}) for e in ents)
     return SkillResult(

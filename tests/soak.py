@@ -13,6 +13,7 @@ import argparse
 import json
 import re
 import signal
+import statistics
 import tempfile
 import threading
 import time
@@ -88,7 +89,18 @@ class Figures:
 
     @property
     def rss_growth_mb(self) -> float:
-        return 0.0 if self.baseline_rss_mb is None else self.last_rss_mb - self.baseline_rss_mb
+        """RSS trend after the warm-up: the median of the run's last quarter minus the median of the
+        quarter right after the warm-up. RSS swings by tens of MB with each command's buffers (a
+        reply being synthesised, a transcription under way): a leak moves the median, a swing does
+        not, whereas one sample minus another measures mostly where each swing happened to be."""
+        if not self.samples:
+            return 0.0
+        end = self.samples[-1][0]
+        after = [rss for t, rss, _ in self.samples if WARMUP_SHARE * end <= t < (1 + WARMUP_SHARE) / 2 * end]
+        last = [rss for t, rss, _ in self.samples if t >= (1 + WARMUP_SHARE) / 2 * end]
+        if not after or not last:
+            return 0.0
+        return statistics.median(last) - statistics.median(after)
 
 
 def scrape(port: int) -> dict[str, float]:

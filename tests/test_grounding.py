@@ -33,3 +33,13 @@ def test_invented_or_substituted_targets_are_not() -> None:
 def test_calls_without_targets_pass() -> None:
     assert grounded(ToolCall("HassGetCurrentTime", {}), "what time is it", HOME, None)
     assert grounded(ToolCall("HassTurnOn", {"domain": "light"}), "it's dark in here", HOME, "office")
+
+
+def test_a_garbled_kind_or_qualifier_is_not_guessed() -> None:
+    """Misheard words where the kind or the device's own word belongs never become a device."""
+    assert not grounded(ToolCall("HassTurnOn", {"area": "Living Room", "domain": "light"}),
+                        "open the living room lines.", HOME, None)
+    assert grounded(ToolCall("HassTurnOn", {"area": "Living Room", "domain": "light"}),
+                    "turn on the living room lights", HOME, None)
+    assert not grounded(ToolCall("HassTurnOff", {"name": "Floor Lamp"}), "turn off the mid-side lamp.", HOME, None)
+    assert grounded(ToolCall("HassTurnOff", {"name": "Floor Lamp"}), "turn off the floor lamp", HOME, None)

@@ -67,7 +67,7 @@ COMMANDS = (
            frozenset({act("media_player.media_pause", "media_player.living_room_tv")})),
     Spoken("turn off the bedside lamp", "HassTurnOff", frozenset({act("light.turn_off", "light.bedside_lamp")})),
     Spoken("what is the temperature in the bedroom", "HassClimateGetTemperature", frozenset(),
-           (("area", "bedroom"),)),
+           (("area_id", "bedroom"),)),
     Spoken("is the garage door open", "HassGetState", frozenset(), (("name", "Garage Door"),)),
 )
 

@@ -92,8 +92,36 @@ def grounded(call: ToolCall, text: str, inventory: Inventory, speaker_area: str 
         if named and not any(_names(e, said, here, index) for e in named):
             return False
     elif call.args.get("area") or call.args.get("domain") or call.args.get("device_class"):
+        if call.args.get("domain") and _garbled_kind(said, call.args.get("area")):
+            return False  # "open the living room lines": an unknown word where the kind belongs
         return not _singles_out(call, said, here, index)
     return True
+
+
+def _qualifies_otherwise(a: str, b: str, own: set[str], joined: str, room_words: set[str]) -> bool:
+    """``a`` stands right before a kind word ``b`` ("mid side lamp") and is neither in this device's
+    name, nor its room's, nor a common word."""
+    if words.singular(b) not in words.DOMAIN_WORDS or len(a) <= 2 or a.isdigit():
+        return False
+    if a in own or a in room_words or a in STOP or a in VERBS or a in words.DOMAIN_WORDS:
+        return False
+    return not _close(a, own, joined)
+
+
+def _garbled_kind(said: str, area: object) -> bool:
+    """The room is followed by a word that is no kind of device ("the living room lines"): the
+    kind the LLM chose was guessed, not said. "It's too dark in the office" names no kind and is fine."""
+    if not isinstance(area, str) or words.is_chinese(said):
+        return False
+    room, toks = words.key(area).split(), said.split()
+    for i in range(len(toks) - len(room)):
+        if toks[i:i + len(room)] == room:
+            nxt = toks[i + len(room)]
+            pair = f"{nxt} {toks[i + len(room) + 1]}" if i + len(room) + 1 < len(toks) else ""
+            if nxt not in STOP and len(nxt) > 2 and words.singular(nxt) not in words.DOMAIN_WORDS \
+                    and pair not in words.DOMAIN_WORDS:
+                return True
+    return False
 
 
 def _spoken(text: str) -> str:
@@ -134,6 +162,8 @@ def _names(e: Entity, said: str, here: Area | None, index: NameIndex) -> bool:
     area_words = {t for n in ((area.name, area.id.replace("_", " "), *area.aliases) if area else ())
                   for t in words.key(n).split()}
     joined = "".join(sorted(own))
+    if any(_qualifies_otherwise(a, b, own, joined, area_words | toks - set(seq)) for a, b in itertools.pairwise(seq)):
+        return False  # "the mid-side lamp": a word that qualifies the kind and is not in this name
     for w in said.split():
         if w in own or len(w) <= 2 or w.isdigit() or w in STOP or w in words.DOMAIN_WORDS or w in area_words:
             continue
