@@ -104,6 +104,7 @@ _EN_OPEN_TAIL = frozenset({
     "each", "both",
     # prepositions that need an object
     "to", "of", "in", "into", "at", "for", "with", "from", "by", "about", "than", "onto",
+    "too",  # Whisper's spelling of a "to" cut off by a pause ("set the bedroom light too.")
     # conjunctions and connectives
     "and", "or", "but", "then", "plus", "if", "because", "when", "until",
     # verbs and question words still waiting for their complement
