@@ -73,7 +73,8 @@ class PacedSource:
         pass
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile of ``values`` by linear interpolation; NaN when there are none."""
     if not values:
         return float("nan")
     s = sorted(values)
@@ -83,7 +84,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _stats(values: list[float]) -> dict[str, float]:
-    return {"p50": _pct(values, 0.5), "p95": _pct(values, 0.95), "n": len(values)}
+    return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95), "n": len(values)}
 
 
 def _peak_rss_bytes() -> int:

@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from assistant.bench import _pct
+from assistant.bench import percentile
 from assistant.config import Config
 from assistant.home import synthetic
 
@@ -88,7 +88,7 @@ def measure(cfg: Config, size: int, seed: int = 0) -> dict[str, Any]:
     first_after_rename_ms = u.ms
 
     def stats(v: list[float]) -> dict[str, float]:
-        return {"p50": round(_pct(v, 0.5), 1), "p95": round(_pct(v, 0.95), 1), "n": len(v)}
+        return {"p50": round(percentile(v, 0.5), 1), "p95": round(percentile(v, 0.95), 1), "n": len(v)}
 
     n = len(cmds)
     return {
