@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.announce import AnnouncementQueue
 from assistant.audio import SAMPLE_RATE
+from assistant.audio.activity import VoiceActivity
 from assistant.audio.base import AudioSink, AudioSource
 from assistant.audio.buffer import PreRoll
 from assistant.brain.base import Brain
@@ -56,6 +57,9 @@ LEAD_S = 0.25
 """Audio kept before the detected start of speech; earlier audio (the wake word's tail) is not transcribed."""
 SPECULATE_AFTER_S = 0.08
 """Start transcribing once speech has been silent this long, before the end-of-speech timeout."""
+HOLD_ANNOUNCEMENT_MAX_S = 4.0
+"""An announcement waits for a voice near the microphone to pause, but no longer than this (a TV
+that never stops talking must not keep a ringing timer quiet)."""
 APOLOGY = {"en": "Sorry, something went wrong.", "zh": "抱歉，出了点问题。"}
 
 
@@ -117,6 +121,8 @@ class Pipeline:
         self._run: _Run | None = None
         self._t_s = 0.0
         self._suppress_until_s = 0.0
+        self.activity = VoiceActivity(self.frame_s)
+        self._held_since_s: float | None = None
         self._cancel = threading.Event()
         self._announcements = announcements if announcements is not None else AnnouncementQueue()
         self.intercept = intercept
@@ -154,6 +160,8 @@ class Pipeline:
         try:
             for frame in source.frames():
                 self._t_s += len(frame) / SAMPLE_RATE
+                if not (live and (self._t_s < self._suppress_until_s or self.sink.playing)):
+                    self.activity.update(frame)  # the household's voice, never Hearth's own
                 self._speak_announcements(live)
                 if self.muted or (live and (self._t_s < self._suppress_until_s or self.sink.playing)):
                     continue  # muted, or our own voice still in the microphone's backlog
@@ -382,13 +390,22 @@ class Pipeline:
         self.bus.publish(SpeakingFinished(run_id=run_id, audio_s=played_s, cancelled=cancelled))
         if live:
             # Frames recorded while we spoke hold our own voice: never feed them to the wake word.
+            # (Input that is not a live microphone holds no echo: its wake phrase in progress is kept.)
             self._suppress_until_s = self._t_s + played_s
-        self.wake.reset()
+            self.wake.reset()
 
     def _speak_announcements(self, live: bool, at_end: bool = False) -> None:
         """Speak what waits, only between runs: an announcement never cuts a reply in half."""
-        if self._state != "idle":
+        if self._state != "idle" or not len(self._announcements):
+            self._held_since_s = None
             return
+        if self.activity.active and not at_end and not self.muted:
+            # Someone is talking, perhaps saying the wake word: speaking now would drown it.
+            if self._held_since_s is None:
+                self._held_since_s = self._t_s
+            if self._t_s - self._held_since_s < HOLD_ANNOUNCEMENT_MAX_S:
+                return
+        self._held_since_s = None
         while (a := self._announcements.take()) is not None:
             try:
                 self._speak(None, a.text, _language_of(a.text), live=live)

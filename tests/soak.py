@@ -63,6 +63,8 @@ class Figures:
     commands: int = 0
     answered: int = 0
     wrong_intent: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    """Each command with no answer, with what the pipeline did in its slot (for the log)."""
     acks_said: int = 0
     timers_finished: int = 0
     timers_acknowledged: dict[str, int] = field(default_factory=dict)
@@ -113,6 +115,12 @@ def scrape(port: int) -> dict[str, float]:
         if m:
             out[m.group(1)] = float(m.group(2))
     return out
+
+
+def _brief(e: dict[str, Any]) -> str:
+    """One event in a few words, for the log of a command that went unanswered."""
+    extra = e.get("state") or e.get("text") or e.get("reason") or e.get("error") or ""
+    return f"{e['type']}({extra})" if extra else e["type"]
 
 
 class Soak:
@@ -188,6 +196,8 @@ class Soak:
                 fig.alive = h.proc.poll() is None
                 if not fig.alive:
                     raise
+                fig.unanswered.append(f"{text!r} at {time.monotonic() - self.t0:.0f}s: " + "; ".join(
+                    _brief(e) for _, e in list(h.events)[before:]))
         self._tally()
         time.sleep(max(0.0, slot_end - time.monotonic()))
 

@@ -262,3 +262,20 @@ def test_mic_source_yields_callback_frames(monkeypatch: pytest.MonkeyPatch) -> N
     mic.close()
     assert [len(f) for f in frames] == [1280] * 3 and frames[0].dtype == np.int16
     assert frames[1][0] == 1280 % 1000  # consecutive blocks, in order
+
+
+def test_voice_activity_follows_the_room_noise_floor() -> None:
+    from assistant.audio.activity import HANGOVER_S, VoiceActivity
+
+    rng = np.random.default_rng(0)
+    act = VoiceActivity(0.08)
+    hum = [(rng.standard_normal(1280) * 100).astype(np.int16) for _ in range(30)]  # about -50 dBFS
+    voice = [(rng.standard_normal(1280) * 3000).astype(np.int16) for _ in range(5)]  # about -21 dBFS
+    assert not any(act.update(f) for f in hum)
+    assert all(act.update(f) for f in voice) and act.active
+    for _ in range(round(HANGOVER_S / 0.08) + 1):
+        act.update(hum[0])
+    assert not act.active  # the hangover ran out
+    louder = [(rng.standard_normal(1280) * 600).astype(np.int16) for _ in range(150)]  # a fan: -35 dBFS
+    heard = [act.update(f) for f in louder]
+    assert heard[0] and not any(heard[-50:])  # at first a voice, then the new floor

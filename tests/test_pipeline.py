@@ -21,7 +21,7 @@ from assistant.events import (
     WakeDetected,
 )
 from assistant.intents import Understanding
-from assistant.pipeline import Pipeline, strip_wake_words
+from assistant.pipeline import HOLD_ANNOUNCEMENT_MAX_S, Pipeline, strip_wake_words
 from assistant.stt.base import Transcript
 from assistant.wake.base import Detection
 
@@ -261,3 +261,37 @@ def test_strip_wake_words() -> None:
     assert strip_wake_words("Harvest the garden", words) == "Harvest the garden"
     assert strip_wake_words("Hey, turn on the light", words) == "Hey, turn on the light"
     assert strip_wake_words("", words) == ""
+
+
+class AnnouncingSource(ListSource):
+    """Frames, with an announcement published on the bus as frame ``at`` is read."""
+
+    def __init__(self, fr: list[np.ndarray], bus: EventBus, at: int, text: str) -> None:
+        super().__init__(fr)
+        self.bus, self.at, self.text = bus, at, text
+
+    def frames(self) -> Iterator[np.ndarray]:
+        for i, f in enumerate(self.fr):
+            if i == self.at:
+                self.bus.publish(Announcement(text=self.text, source="homeassistant"))
+            yield f
+
+
+def test_announcement_arriving_during_the_wake_phrase_waits_and_the_wake_is_kept() -> None:
+    p, events, sink, brain = make(["Turn on the light."], [Understanding("x", "Done.", path="fast")])
+    fr = frames((QUIET, 0.8), (WAKE, 0.4), (QUIET, 0.2), (SPEECH, 0.8), (QUIET, 2.0))
+    p.run(AnnouncingSource(fr, p.bus, at=12, text="The washing machine has finished."))  # mid-phrase
+    assert [e for e in events if isinstance(e, WakeDetected)]
+    assert brain.heard == ["Turn on the light."]
+    spoken = [e.text for e in events if isinstance(e, SpeakingStarted)]
+    assert spoken == ["Done.", "The washing machine has finished."]  # after the command, not inside it
+
+
+def test_a_voice_that_never_pauses_holds_an_announcement_back_only_a_few_seconds() -> None:
+    p, events, sink, brain = make([], [])
+    at_s: list[float] = []
+    p.bus.subscribe(lambda e: at_s.append(p._t_s), SpeakingStarted)
+    fr = frames((QUIET, 0.8), (SPEECH, 8.0))
+    p.run(AnnouncingSource(fr, p.bus, at=12, text="Your timer is done."))  # 0.96 s: the voice is on
+    assert [e.text for e in events if isinstance(e, SpeakingStarted)] == ["Your timer is done."]
+    assert 0.96 + HOLD_ANNOUNCEMENT_MAX_S - 0.2 <= at_s[0] <= 0.96 + HOLD_ANNOUNCEMENT_MAX_S + 0.2

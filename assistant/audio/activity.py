@@ -1,0 +1,55 @@
+"""Is someone talking near the microphone right now? A level above the room's noise floor.
+
+Hearth holds an announcement back while it hears a voice: starting to speak in the middle of a wake
+phrase would drown it (a live microphone hears Hearth, not the household, while it speaks) and
+nobody likes being talked over. A level meter costs microseconds per frame, where running the VAD
+on every idle frame would cost a steady share of a core.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+ABOVE_FLOOR_DB = 12.0
+"""A frame this much louder than the noise floor counts as a voice."""
+FLOOR_RISE_DB_PER_S = 3.0
+"""The floor follows a louder room slowly (a fan switched on), a quieter one at once."""
+HANGOVER_S = 0.4
+"""Gaps between words shorter than this do not end the activity."""
+SILENT_DBFS = -90.0
+
+
+def level_dbfs(frame: np.ndarray) -> float:
+    """RMS level of int16 samples, dB below full scale."""
+    if len(frame) == 0:
+        return SILENT_DBFS
+    rms = math.sqrt(float(np.mean(np.square(frame, dtype=np.float64))))
+    return 20 * math.log10(rms / 32768) if rms > 0 else SILENT_DBFS
+
+
+class VoiceActivity:
+    """Tracks the noise floor over frames; :attr:`active` while a voice was heard within the hangover."""
+
+    def __init__(self, frame_s: float) -> None:
+        self.frame_s = frame_s
+        self.floor_db: float | None = None
+        self._since_voice_s = math.inf
+
+    def update(self, frame: np.ndarray) -> bool:
+        db = level_dbfs(frame)
+        if self.floor_db is None or db < self.floor_db:
+            self.floor_db = db
+        else:
+            self.floor_db = min(db, self.floor_db + FLOOR_RISE_DB_PER_S * self.frame_s)
+        voiced = db > max(self.floor_db, SILENT_DBFS + 20) + ABOVE_FLOOR_DB
+        self._since_voice_s = 0.0 if voiced else self._since_voice_s + self.frame_s
+        return voiced
+
+    @property
+    def active(self) -> bool:
+        return self._since_voice_s < HANGOVER_S
+
+    def reset(self) -> None:
+        self._since_voice_s = math.inf
