@@ -3,8 +3,9 @@
 Per size (each in its own process, so peak memory is that size's own): 40 commands in a home of
 N entities with confusable names (:mod:`assistant.home.synthetic`), half phrased for the
 templates and half only the LLM reads; the share that acted on exactly the right devices (or,
-for a near miss, on nothing), the share that acted on a wrong one, latency per path, the cost of
-a names update and a state update, the first command after a rename, and peak RSS.
+for a near miss, on nothing; a sensitive action counts once its "are you sure?" is answered
+yes), the share that acted on a wrong one, latency per path, the cost of a names update and a
+state update, the first command after a rename, and peak RSS.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def measure(cfg: Config, size: int, seed: int = 0) -> dict[str, Any]:
     for c in cmds:
         u = brain.understand(c.text, area=c.area, execute=False)
         acted = _acted(u)
+        if u.expects_reply and brain.memory.get("default").confirm is not None:
+            # A sensitive action (unlock, open a garage door) asks first: the household says yes.
+            yes = brain.understand("yes", area=c.area, execute=False)
+            acted = _acted(yes)
         ok = acted == set(c.expected)
         bad = bool(acted - set(c.expected))
         right += ok
