@@ -293,7 +293,7 @@ def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = 
         stream_area = area if area is not None else cfg.general.area
         pipeline = Pipeline(cfg, wake=engines.wake, vad=engines.vad, stt=engines.stt, brain=engines.brain,
                             tts=engines.tts, sink=sink, bus=bus, area=area,
-                            announcements=runtime.announcements_for("local", stream_area),
+                            announcements=runtime.announcements_for(cfg.general.node_id, stream_area),
                             intercept=runtime.ringer.consume)
         runtime.add_stream("local", pipeline, lambda: open_source(input_spec, frame_samples, cfg.audio.input_device),
                            first=source, live=bool(getattr(source, "live", False)))
