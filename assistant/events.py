@@ -131,6 +131,8 @@ class Announcement(Event):
     """The stream it was said on (its conversation id), which a broadcast skips."""
     stream: str = ""
     """Only this stream plays it (a satellite's own Home Assistant device); overrides ``area``."""
+    floor: str = ""
+    """Every room on this floor (Home Assistant's announce to a floor), when ``area`` is empty."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -40,7 +40,7 @@ from assistant.events import (
     WakeDetected,
 )
 from assistant.pipeline import Pipeline
-from assistant.routing import AnnouncementRouter
+from assistant.routing import AnnouncementRouter, floor_rooms
 from assistant.sharing import SharedBrain, SharedSynthesizer, SharedTranscriber
 from assistant.wyoming.satellite import SatelliteLink, Session
 from assistant.wyoming.streams import PeerGone
@@ -89,6 +89,8 @@ class Hub:
         self.bus = bus
         self.router = router if router is not None else AnnouncementRouter(bus)
         self._own_router = router is None
+        if self._own_router:
+            self.router.on_floor = floor_rooms(lambda: self.brain.inventory)
         self.intercept = intercept
         self.arbiter = Arbiter(cfg.wyoming.arbitration_window_s)
         self.stt = SharedTranscriber(engines.stt)  # type: ignore[attr-defined]
@@ -116,9 +118,10 @@ class Hub:
                 log.warning("satellite %r has the name of another stream; give it its own name", link.name)
             queue = self.router.add_stream(link.name, sat.area)
             stream = Stream(sat, link, wake, self._make_vad(), announcements=queue)
-            # What the satellite's own Home Assistant device announces plays on that satellite.
+            # What the satellite's own Home Assistant device announces plays on that satellite,
+            # unless it names a room or a floor.
             stream.bus.subscribe(lambda a, name=link.name: self.router.deliver(
-                dataclasses.replace(a, stream=a.stream or name)), Announcement)
+                a if a.stream or a.area or a.floor else dataclasses.replace(a, stream=name)), Announcement)
             self.streams.append(stream)
 
     # ---- lifecycle ---------------------------------------------------------------------------

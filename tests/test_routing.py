@@ -8,8 +8,9 @@ import pytest
 
 from assistant.config import from_dict
 from assistant.events import Announcement, Broadcast, EventBus, TimerAcknowledged
+from assistant.home import inventory
 from assistant.hub import Hub
-from assistant.routing import AnnouncementRouter, Place, area_key, targets
+from assistant.routing import AnnouncementRouter, Place, area_key, floor_rooms, targets
 from assistant.runtime import Runtime
 from assistant.skillkit.timers import TimerManager
 
@@ -64,6 +65,19 @@ def test_a_satellites_own_device_announces_on_that_satellite_only() -> None:
     assert to(Announcement(text="hello", stream="attic")) == []
 
 
+def test_a_floors_announcement_plays_in_the_rooms_on_that_floor() -> None:
+    home = inventory.load(inventory.bundled_path())  # kitchen, living room: ground floor; bedroom: first
+    on_floor = floor_rooms(lambda: home)
+    assert set(on_floor("first")) == {"bedroom", "Bedroom", "office", "Office"}
+    assert targets(Announcement(text="Lights out.", floor="First floor"), HOME, on_floor) == ["bedroom"]
+    assert targets(Announcement(text="Dinner.", floor="ground"), HOME, on_floor) == ["hearth", "kitchen"]
+    # A floor nobody knows, or one no stream serves: everywhere rather than nowhere.
+    assert targets(Announcement(text="x", floor="attic"), HOME, on_floor) == ["hearth", "kitchen", "bedroom"]
+    assert targets(Announcement(text="x", floor="first"), HOME) == ["hearth", "kitchen", "bedroom"]
+    # A room is more precise than a floor.
+    assert targets(Announcement(text="x", area="kitchen", floor="first"), HOME, on_floor) == ["kitchen"]
+
+
 def test_room_names_compare_loosely() -> None:
     assert area_key(" Living Room ") == area_key("living_room") == area_key("living-room") == "living_room"
     assert to(Announcement(text="x", area="Living Room")) == ["hearth"]
@@ -104,9 +118,11 @@ def test_the_hub_and_the_boxs_own_stream_share_the_runtimes_router() -> None:
         bus.publish(Announcement(text="Your timer is done.", source="timer", area="kitchen", key="timer-1"))
         bus.publish(Broadcast(text="dinner is ready", area="bedroom", origin="bedroom"))
         hub.streams[1].bus.publish(Announcement(text="from Home Assistant", source="homeassistant"))
+        # Through the bedroom satellite's device, but naming a room: that room's streams.
+        hub.streams[1].bus.publish(Announcement(text="for the kitchen", source="homeassistant", area="kitchen"))
         heard = {name: [a.text for a in iter(q.take, None)] for name, q in {"box": box, **queues}.items()}
         assert heard == {"box": ["dinner is ready"],
-                         "kitchen": ["Your timer is done.", "dinner is ready"],
+                         "kitchen": ["Your timer is done.", "dinner is ready", "for the kitchen"],
                          "bedroom": ["from Home Assistant"]}
     finally:
         hub.close()

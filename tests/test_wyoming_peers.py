@@ -365,7 +365,10 @@ def test_each_satellite_is_a_home_assistant_device_over_mqtt(tmp_path: Path) -> 
         cfg = from_dict({"general": {"data_dir": str(tmp_path / "data")},
                          "mqtt": {"enabled": True, "port": broker.port},
                          "satellites": [{"uri": "tcp://127.0.0.1:10799", "area": "kitchen"}]})
-        brain = SimpleNamespace(registry=SimpleNamespace(names=lambda: ["HassTurnOn"]))
+        from assistant.home import inventory
+
+        brain = SimpleNamespace(registry=SimpleNamespace(names=lambda: ["HassTurnOn"]),
+                                inventory=inventory.load(inventory.bundled_path()))  # kitchen: ground floor
         hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=brain), EventBus(),
                   make_wake=lambda: SimpleNamespace(words=("hey_jarvis",)), make_vad=lambda: None)
         rec = MqttRecorder(broker.port, ["hearth/kitchen/#", "homeassistant/+/kitchen/+/config"])
@@ -379,6 +382,12 @@ def test_each_satellite_is_a_home_assistant_device_over_mqtt(tmp_path: Path) -> 
             while not len(queue) and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert [(a.text, a.stream) for a in iter(queue.take, None)] == [("Dinner is ready.", "kitchen")]
+            rec.publish("hearth/kitchen/announce", '{"text": "Lights out.", "floor": "Ground floor"}')
+            deadline = time.monotonic() + 10
+            while not len(queue) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert [(a.text, a.floor, a.stream) for a in iter(queue.take, None)] == [("Lights out.", "Ground floor",
+                                                                                      "")]
             rec.publish("hearth/kitchen/mute/set", "ON")
             deadline = time.monotonic() + 10
             while not hub.streams[0].link.muted and time.monotonic() < deadline:
