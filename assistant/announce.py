@@ -1,9 +1,9 @@
-"""Announcements: bounded per-stream queues, routing by room, and timers that ring until acknowledged.
+"""Announcements: bounded per-stream queues and timers that ring until acknowledged.
 
-Every audio stream (the local microphone today, satellites later) owns one
-:class:`AnnouncementQueue`; the :class:`AnnouncementRouter` delivers each announcement to the
-stream(s) of its room. The :class:`Ringer` repeats a finished timer's announcement until someone
-says "ok"/"stop"/"好的", cancels it from Home Assistant, or a minute has passed.
+Every audio stream (the local microphone, each room satellite) owns one :class:`AnnouncementQueue`;
+:mod:`assistant.routing` decides which streams get each announcement. The :class:`Ringer` repeats a
+finished timer's announcement until someone says "ok"/"stop"/"好的", cancels it from Home Assistant,
+or a minute has passed.
 """
 
 from __future__ import annotations
@@ -92,58 +92,6 @@ class AnnouncementQueue:
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)
-
-
-@dataclass
-class _Stream:
-    area: str
-    queue: AnnouncementQueue
-
-
-class AnnouncementRouter:
-    """Delivers each :class:`Announcement` on the bus to the streams of its area.
-
-    An announcement without an area, or for an area no stream stands in, goes to every stream:
-    better heard in the wrong room than not at all.
-    """
-
-    def __init__(self, bus: EventBus) -> None:
-        self._streams: dict[str, _Stream] = {}
-        self._lock = threading.Lock()
-        self._unsubscribe = [bus.subscribe(self.deliver, Announcement),
-                             bus.subscribe(self._acknowledged, TimerAcknowledged)]
-
-    def add_stream(self, name: str, area: str = "", maxsize: int = QUEUE_MAX) -> AnnouncementQueue:
-        q = AnnouncementQueue(maxsize)
-        with self._lock:
-            self._streams[name] = _Stream(area.casefold(), q)
-        return q
-
-    def remove_stream(self, name: str) -> None:
-        with self._lock:
-            self._streams.pop(name, None)
-
-    def deliver(self, a: Announcement) -> None:
-        with self._lock:
-            streams = list(self._streams.values())
-        area = a.area.casefold()
-        if getattr(a, "broadcast", False):  # "tell everyone": every room but the one it was said in
-            targets = [s for s in streams if not area or s.area != area]
-        else:
-            targets = [s for s in streams if area and s.area == area] or streams
-        for s in targets:
-            s.queue.put(a)
-
-    def _acknowledged(self, e: TimerAcknowledged) -> None:
-        """A ring still waiting in a queue must not sound after the "ok"."""
-        with self._lock:
-            streams = list(self._streams.values())
-        for s in streams:
-            s.queue.withdraw(ring_key(e.timer_id))
-
-    def close(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
 
 
 def ring_key(timer_id: int) -> str:

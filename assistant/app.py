@@ -18,6 +18,7 @@ from assistant.events import EventBus
 from assistant.home import inventory as inventory_mod
 from assistant.home.inventory import Inventory
 from assistant.pipeline import Pipeline
+from assistant.routing import floor_rooms
 from assistant.runtime import Runtime
 from assistant.skillkit.spec import ToolSpec
 from assistant.stt.base import Transcriber
@@ -290,10 +291,11 @@ def build_assistant(cfg: Config, *, input_spec: str = "mic", output_spec: str = 
         closers.append(attach_audit(cfg, bus))
         engines = build_engines(cfg, bus=bus)
         runtime = Runtime(cfg, bus, engines.brain.timers, load_s=engines.load_s)
+        runtime.router.on_floor = floor_rooms(lambda: engines.brain.inventory)
         stream_area = area if area is not None else cfg.general.area
         pipeline = Pipeline(cfg, wake=engines.wake, vad=engines.vad, stt=engines.stt, brain=engines.brain,
                             tts=engines.tts, sink=sink, bus=bus, area=area,
-                            announcements=runtime.announcements_for("local", stream_area),
+                            announcements=runtime.announcements_for(cfg.general.node_id, stream_area),
                             intercept=runtime.ringer.consume)
         runtime.add_stream("local", pipeline, lambda: open_source(input_spec, frame_samples, cfg.audio.input_device),
                            first=source, live=bool(getattr(source, "live", False)))

@@ -127,6 +127,12 @@ class Announcement(Event):
     """Repeats of one announcement share a key: a queued repeat replaces the older one."""
     listen: bool = False
     """Listen without the wake word afterwards, so "ok" or "stop" can acknowledge it."""
+    origin: str = ""
+    """The stream it was said on (its conversation id), which a broadcast skips."""
+    stream: str = ""
+    """Only this stream plays it (a satellite's own Home Assistant device); overrides ``area``."""
+    floor: str = ""
+    """Every room on this floor (Home Assistant's announce to a floor), when ``area`` is empty."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

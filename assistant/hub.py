@@ -3,14 +3,15 @@
 Each satellite gets its own wake-word detector and VAD (both keep per-stream state), wrapped for
 wake arbitration; STT, TTS and the brain are shared behind FIFO locks. The Wyoming links run on one
 event loop thread; each stream's pipeline runs in its own thread, one Pipeline per connection.
-Events of a stream go to its own bus (its Home Assistant device, its satellite); announcements are
-routed by area: ``area`` set → that room, unset → every room (``broadcast``: every room but
-``area``, the one it was said in).
+Events of a stream go to its own bus (its Home Assistant device, its satellite). Announcements reach
+a stream through its queue in the :class:`~assistant.routing.AnnouncementRouter`, the same router
+that serves the box's own speaker when ``hearth run`` has one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from wyoming.tts import Synthesize
 from wyoming.vad import VoiceStarted, VoiceStopped
 from wyoming.wake import Detection as WyDetection
 
+from assistant.announce import AnnouncementQueue
 from assistant.arbitration import Arbiter, ArbitratedWake
 from assistant.audio import SAMPLE_RATE
 from assistant.config import Config, SatelliteConfig
@@ -38,6 +40,7 @@ from assistant.events import (
     WakeDetected,
 )
 from assistant.pipeline import Pipeline
+from assistant.routing import AnnouncementRouter, floor_rooms
 from assistant.sharing import SharedBrain, SharedSynthesizer, SharedTranscriber
 from assistant.wyoming.satellite import SatelliteLink, Session
 from assistant.wyoming.streams import PeerGone
@@ -54,6 +57,7 @@ class Stream:
     wake: ArbitratedWake
     vad: object
     bus: EventBus = field(default_factory=EventBus)
+    announcements: AnnouncementQueue = field(default_factory=AnnouncementQueue)
     pipeline: Pipeline | None = None
     sessions: list[Session] = field(default_factory=list)
     cond: threading.Condition = field(default_factory=threading.Condition)
@@ -69,13 +73,25 @@ class Stream:
 
 
 class Hub:
-    """Serves every configured satellite with shared engines; ``start`` returns at once."""
+    """Serves every configured satellite with shared engines; ``start`` returns at once.
+
+    ``router``: the runtime's, so the box's own speaker and the satellites share one set of rules
+    (without one the hub routes its bus's announcements itself); ``intercept``: the pipelines'
+    transcript hook (the ringer's, so "ok" stops a timer ringing on a satellite).
+    """
 
     def __init__(self, cfg: Config, engines: object, bus: EventBus, *,
                  make_wake: Callable[[], object] | None = None,
-                 make_vad: Callable[[], object] | None = None) -> None:
+                 make_vad: Callable[[], object] | None = None,
+                 router: AnnouncementRouter | None = None,
+                 intercept: Callable[[str, str | None], bool] | None = None) -> None:
         self.cfg = cfg
         self.bus = bus
+        self.router = router if router is not None else AnnouncementRouter(bus)
+        self._own_router = router is None
+        if self._own_router:
+            self.router.on_floor = floor_rooms(lambda: self.brain.inventory)
+        self.intercept = intercept
         self.arbiter = Arbiter(cfg.wyoming.arbitration_window_s)
         self.stt = SharedTranscriber(engines.stt)  # type: ignore[attr-defined]
         self.tts = SharedSynthesizer(engines.tts)  # type: ignore[attr-defined]
@@ -88,7 +104,7 @@ class Hub:
         self._loop_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._closers: list[Callable[[], None]] = []
-        self._tasks: list[Any] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self.discovered: dict[str, tuple[str, int]] = {}
         """Wyoming services zeroconf found, by name (served only when configured)."""
         self.observers: list[Callable[[str, Event], None]] = []
@@ -97,8 +113,16 @@ class Hub:
             link = SatelliteLink(sat, cfg.wyoming, self.frame_samples)
             wake = ArbitratedWake(self._make_wake(), self.arbiter, link.name,  # type: ignore[arg-type]
                                   frame_s=self.frame_samples / SAMPLE_RATE)
-            self.streams.append(Stream(sat, link, wake, self._make_vad()))
-        bus.subscribe(self._route_announcement, Announcement)
+            # Registered under its name, which is also its pipeline's conversation id (see _stream_main).
+            if any(p.name == link.name for p in self.router.places):
+                log.warning("satellite %r has the name of another stream; give it its own name", link.name)
+            queue = self.router.add_stream(link.name, sat.area)
+            stream = Stream(sat, link, wake, self._make_vad(), announcements=queue)
+            # What the satellite's own Home Assistant device announces plays on that satellite,
+            # unless it names a room or a floor.
+            stream.bus.subscribe(lambda a, name=link.name: self.router.deliver(
+                a if a.stream or a.area or a.floor else dataclasses.replace(a, stream=name)), Announcement)
+            self.streams.append(stream)
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -119,7 +143,7 @@ class Hub:
             stream.thread = threading.Thread(target=self._stream_main, args=(stream,),
                                              name=f"hearth-{stream.name}", daemon=True)
             stream.thread.start()
-            self._tasks.append(asyncio.run_coroutine_threadsafe(stream.link.run(), self._loop))
+            self._tasks.append(self.call_in_loop(_spawn(stream.link.run())).result(5))  # type: ignore[attr-defined]
         if self.cfg.wyoming.discover:
             from assistant.wyoming.discovery import Discovery
 
@@ -160,17 +184,40 @@ class Hub:
                 stream.cond.notify_all()
             if stream.pipeline is not None:
                 stream.pipeline.cancel()
-        for task in self._tasks:
-            task.cancel()  # each link's connection closes and ends its session's audio
+        self._stop_links()  # each link's connection closes and ends its session's audio
         for stream in self.streams:
             if stream.thread is not None:
                 stream.thread.join(10.0)  # a run in progress finishes its model call first
             if stream.thread is not None and stream.thread.is_alive():
                 log.warning("satellite %s: its pipeline did not stop within 10 s", stream.name)
+        if self._own_router:
+            self.router.close()
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._loop_thread is not None:
             self._loop_thread.join(2.0)
+            if not self._loop_thread.is_alive() and self._loop is not None:
+                self._loop.close()
+
+    def _stop_links(self) -> None:
+        """Cancel the links and wait until they have ended on the loop: a coroutine left suspended
+        when the loop stops would be finalised later, outside any loop."""
+        if self._loop is None or not self._tasks:
+            return
+
+        async def cancel_all() -> None:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in rest:  # what the links left behind (their writers)
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+
+        try:
+            self.call_in_loop(cancel_all()).result(5.0)  # type: ignore[attr-defined]
+        except Exception as e:  # a link stuck past the timeout: shutdown goes on
+            log.warning("satellite links did not stop within 5 s: %s", e or type(e).__name__)
 
     def set_muted(self, muted: bool) -> None:
         """Mute every satellite (``pause-satellite``) or let them stream again (``run-satellite``)."""
@@ -211,17 +258,6 @@ class Hub:
         elif isinstance(e, RunFailed):
             send(WyError(text=e.message, code=e.code).event())
 
-    def _route_announcement(self, a: Announcement) -> None:
-        """``area`` set: that room only; unset: every room. With ``broadcast`` (HassBroadcast), ``area``
-        is the room it was said in: every other room hears it."""
-        area = getattr(a, "area", None)
-        broadcast = bool(getattr(a, "broadcast", False))
-        for stream in self.streams:
-            here = bool(area) and _same_area(stream.area, area)
-            if (broadcast and here) or (not broadcast and area and not here):
-                continue
-            stream.bus.publish(a)
-
     # ---- one thread per stream ---------------------------------------------------------------
     def _stream_main(self, stream: Stream) -> None:
         cfg = self.cfg.replace("general", node_id=stream.name, area=stream.area)
@@ -232,18 +268,16 @@ class Hub:
                 if self._stopping.is_set():
                     return
                 session = stream.sessions.pop(0)
-            session_bus = EventBus()
-            # The pipeline subscribes to its bus for announcements: a bus per connection, so a
-            # finished connection's pipeline is never fed again.
-            session_bus.subscribe(lambda e: None if isinstance(e, Announcement) else stream.bus.publish(e))
-            unsub = stream.bus.subscribe(
-                lambda e, b=session_bus: b.publish(e) if isinstance(e, Announcement) else None)
+            stale = stream.announcements.clear()  # said while it was gone: news no more
+            if stale:
+                log.info("satellite %s: %d announcement(s) made while it was away dropped", stream.name, stale)
             stream.wake.restart()
             stream.wake.frame_clock = lambda src=session.source: src.frame_arrival
             stream.vad.reset()  # type: ignore[attr-defined]
             pipeline = Pipeline(cfg, wake=stream.wake, vad=stream.vad, stt=self.stt,  # type: ignore[arg-type]
-                                brain=self.brain, tts=self.tts, sink=session.sink,
-                                bus=session_bus, area=stream.area or None)
+                                brain=self.brain, tts=self.tts, sink=session.sink, bus=stream.bus,
+                                area=stream.area or None, announcements=stream.announcements,
+                                intercept=self.intercept)
             stream.pipeline = pipeline
             try:
                 pipeline.run(session.source)
@@ -252,13 +286,12 @@ class Hub:
             except Exception:
                 log.exception("satellite %s: the pipeline failed; waiting for the next connection", stream.name)
             finally:
-                unsub()
                 stream.pipeline = None
 
 
-def _same_area(a: str, b: str) -> bool:
-    norm = lambda s: s.strip().lower().replace(" ", "_")  # noqa: E731
-    return norm(a) == norm(b)
+async def _spawn(coro: Any) -> asyncio.Task[None]:
+    """A task on the running loop, so the hub can cancel it and await its end there."""
+    return asyncio.get_running_loop().create_task(coro)
 
 
 def _default_wake(cfg: Config) -> Callable[[], object]:

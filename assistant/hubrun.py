@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 def run_hub(args: argparse.Namespace, cfg: Config) -> int:
     output = "none" if args.input == "none" and args.output == "speaker" else args.output
     assistant = app.build_assistant(cfg, input_spec=args.input, output_spec=output, area=args.area)
-    hub = Hub(cfg, assistant.engines, assistant.bus)
+    runtime = assistant.runtime
+    assert runtime is not None  # build_assistant always supervises its stream
+    if args.input == "none":  # no speaker of its own: announcements are for the satellites only
+        runtime.router.remove_stream(cfg.general.node_id)
+    hub = Hub(cfg, assistant.engines, assistant.bus, router=runtime.router, intercept=runtime.ringer.consume)
     pipeline = assistant.pipeline
     pipeline.stt, pipeline.tts, pipeline.brain = hub.stt, hub.tts, hub.brain  # type: ignore[assignment]
     if args.input != "none" and hub.streams:
@@ -86,7 +90,7 @@ def node_id_for(name: str) -> str:
 
 def satellite_bridges(cfg: Config, hub: Hub) -> None:
     """One Home Assistant device per satellite, like a Hearth node: state, transcript, intents,
-    announce (to that room), cancel and mute."""
+    announce (on that satellite), cancel and mute."""
     from assistant.mqtt.bridge import MqttBridge
 
     for stream in hub.streams:
@@ -94,7 +98,7 @@ def satellite_bridges(cfg: Config, hub: Hub) -> None:
         scfg = cfg.replace("general", node_id=node, area=stream.area)
 
         def announce(text: str, s: Any = stream) -> None:
-            s.bus.publish(Announcement(text=text, source="homeassistant", area=s.area or None))
+            s.bus.publish(Announcement(text=text, source="homeassistant", stream=s.name))
 
         def cancel(s: Any = stream) -> None:
             if s.pipeline is not None:

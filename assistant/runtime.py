@@ -14,12 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant import lean
-from assistant.announce import AnnouncementQueue, AnnouncementRouter, Ringer
+from assistant.announce import AnnouncementQueue, Ringer
 from assistant.audio.base import AudioSource
 from assistant.config import Config
 from assistant.errors import AudioError
 from assistant.events import EventBus, RunFinished
 from assistant.metrics import Metrics
+from assistant.routing import AnnouncementRouter
 from assistant.skillkit.timers import TimerManager
 from assistant.skillkit.timerstore import FILE_NAME, TimerStore, persist
 from assistant.supervisor import StreamLoop, Supervisor
@@ -57,7 +58,8 @@ class Runtime:
 
     # -- streams -----------------------------------------------------------------------------
     def announcements_for(self, name: str, area: str = "") -> AnnouncementQueue:
-        """The announcement queue of stream ``name`` standing in ``area``."""
+        """The announcement queue of stream ``name`` standing in ``area``; ``name`` is the stream's
+        conversation id, so a broadcast said on it skips it."""
         return self.router.add_stream(name, area)
 
     def add_stream(self, name: str, pipeline: Any, open_source: Callable[[], AudioSource],

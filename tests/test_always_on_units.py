@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from assistant import cli
-from assistant.announce import AnnouncementQueue, AnnouncementRouter, Ringer, is_acknowledgement
+from assistant.announce import AnnouncementQueue, Ringer, is_acknowledgement
 from assistant.audio.reopen import ReopeningSink
 from assistant.config import Config
 from assistant.errors import AudioError
@@ -36,6 +36,7 @@ from assistant.intents import Intent, Understanding
 from assistant.metrics import Metrics
 from assistant.mqtt.bridge import MqttBridge
 from assistant.mqtt.jobs import JobQueue
+from assistant.routing import AnnouncementRouter
 from assistant.skillkit.timers import TimerManager
 from assistant.skillkit.timerstore import TimerStore, persist
 from assistant.supervisor import StreamLoop, Supervisor

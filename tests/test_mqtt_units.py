@@ -73,6 +73,10 @@ def test_intent_documents_follow_the_schema() -> None:
         (payloads.parse_cancel, b"PRESS", payloads.Command("cancel")),
         (payloads.parse_command, b'{"command": "mute", "muted": true}', payloads.Command("mute", muted=True)),
         (payloads.parse_command, b'{"command": "discovery"}', payloads.Command("discovery")),
+        (payloads.parse_announce, b'{"text": "Dinner", "area": "kitchen"}',
+         payloads.Command("announce", text="Dinner", area="kitchen")),
+        (payloads.parse_command, b'{"command": "announce", "text": "Bedtime", "floor": "First floor"}',
+         payloads.Command("announce", text="Bedtime", floor="First floor")),
     ],
 )
 def test_valid_commands_parse(parse, payload: bytes, expected: payloads.Command) -> None:  # type: ignore[no-untyped-def]
@@ -89,6 +93,9 @@ def test_valid_commands_parse(parse, payload: bytes, expected: payloads.Command)
         (payloads.parse_announce, b"[1]"),
         (payloads.parse_cancel, b""),
         (payloads.parse_announce, b"x" * 2000),
+        (payloads.parse_announce, b'{"text": "hi", "area": 3}'),
+        (payloads.parse_announce, b'{"text": "hi", "area": "kitchen", "floor": "ground"}'),
+        (payloads.parse_announce, ('{"text": "hi", "floor": "%s"}' % ("x" * 200)).encode()),
         (payloads.parse_mute, b"maybe"),
         (payloads.parse_cancel, b"reboot now"),
         (payloads.parse_command, b'{"command": "self_destruct"}'),

@@ -16,8 +16,19 @@ import pytest
 
 from assistant import app
 from assistant.config import Config, from_dict
-from assistant.events import Event, EventBus, SpeakingStarted, Understood, WakeDetected
+from assistant.events import (
+    Announcement,
+    Event,
+    EventBus,
+    SpeakingFinished,
+    SpeakingStarted,
+    TimerFinished,
+    Understood,
+    WakeDetected,
+)
 from assistant.hub import Hub
+from assistant.runtime import Runtime
+from assistant.skillkit.timers import Timer
 from tests import audiogen
 from tests.mqtt_support import free_port
 from tests.wyoming_support import Satellite, satellites
@@ -60,11 +71,17 @@ class Recorder:
 
 def start_hub(engines: app.Engines, sats: dict[str, Satellite], extra: list[dict] | None = None,
               **wyoming: object) -> tuple[Hub, Recorder]:
+    """The hub as ``hearth run --input none`` wires it: the runtime ticks the timers, rings them and
+    routes every announcement; its stop is one of the hub's closers."""
     entries = [{"uri": s.uri, "area": name, "name": name} for name, s in sats.items()] + (extra or [])
     cfg: Config = from_dict({"brain": {"llm": False}, "satellites": entries, "wyoming": dict(wyoming)})
-    hub = Hub(cfg, engines, EventBus())
+    bus = EventBus()
+    runtime = Runtime(cfg, bus, engines.brain.timers, persist_timers=False)
+    hub = Hub(cfg, engines, bus, router=runtime.router, intercept=runtime.ringer.consume)
     rec = Recorder()
     hub.observers.append(rec)
+    runtime.start()
+    hub.add_closer(runtime.stop)
     hub.start()
     deadline = time.monotonic() + 20
     while not all(s.link.connected for s in hub.streams if s.name in sats) and time.monotonic() < deadline:
@@ -146,11 +163,13 @@ def test_the_same_wake_heard_by_two_satellites_is_answered_once_by_the_nearer(
             hub.close()
 
 
-def test_announcements_play_in_their_room_or_everywhere(engines: app.Engines, tmp_path: Path) -> None:
-    from assistant.events import Announcement
-
+def test_announcements_and_a_timer_ring_play_in_their_room(engines: app.Engines, tmp_path: Path) -> None:
+    """Home Assistant's announcements to a room or the whole home, then a timer set by voice on the
+    kitchen satellite: it rings on the kitchen's speaker and nowhere else."""
     quiet = audiogen.noise(2.0, "pink", 0.003, seed=4)
-    with satellites(tmp_path, {"kitchen": quiet, "bedroom": quiet}) as sats:
+    timer_s = 5
+    command = audiogen.wake_command(f"Set a timer for {timer_s} seconds.")
+    with satellites(tmp_path, {"kitchen": command, "bedroom": quiet}) as sats:
         hub, rec = start_hub(engines, sats)
         try:
             hub.bus.publish(Announcement(text="The laundry is done.", source="test", area="bedroom"))
@@ -166,6 +185,38 @@ def test_announcements_play_in_their_room_or_everywhere(engines: app.Engines, tm
             assert audible(sats["kitchen"].played()) >= 0.5
             assert sorted(n for n, e in rec.events if isinstance(e, SpeakingStarted)) == ["bedroom", "bedroom",
                                                                                          "kitchen"]
+            assert rec.wait(lambda: len(rec.of(SpeakingFinished)) >= 3, 20)
+
+            # A timer set by voice in the kitchen rings on the kitchen's speaker only.
+            main: list[Event] = []
+            hub.bus.subscribe(main.append)
+            at_ring: dict[str, int] = {}  # bytes each speaker had received when the ring started
+
+            def mark(name: str, e: Event) -> None:
+                rings = {a.text for a in main if isinstance(a, Announcement) and a.source == "timer"}
+                if isinstance(e, SpeakingStarted) and e.text in rings and not at_ring:
+                    at_ring.update({n: len(s.played()) for n, s in sats.items()})
+
+            hub.observers.insert(0, mark)  # before the first chunk of the ring is sent
+            sats["kitchen"].play()
+            assert rec.wait(lambda: rec.of(Understood, "kitchen"), 60), "the timer command was not understood"
+            u = rec.of(Understood, "kitchen")[0]
+            assert isinstance(u, Understood) and u.area == "kitchen"
+            assert [i.intent for i in u.understanding.intents] == ["HassStartTimer"], u.understanding
+            t_set = time.monotonic()
+            assert rec.wait(lambda: bool(at_ring), timer_s + 30), f"the timer never rang in the kitchen: {main}"
+            assert time.monotonic() - t_set >= timer_s - 1.0, "it rang before its time"
+            finished = [e for e in main if isinstance(e, TimerFinished)]
+            assert [(e.duration_s, e.area) for e in finished] == [(timer_s, "kitchen")]
+            ring = next(a for a in main if isinstance(a, Announcement) and a.source == "timer")
+            assert ring.text == Timer(id=0, name="", duration_s=timer_s, ends_at=0.0).announcement()
+            deadline = time.monotonic() + 20
+            while audible(sats["kitchen"].played()[at_ring["kitchen"]:]) < 0.5 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(2.0)  # a ring on the wrong speaker, if there were one, has arrived by now
+            assert audible(sats["kitchen"].played()[at_ring["kitchen"]:]) >= 0.5, sats["kitchen"].log()[-2000:]
+            assert audible(sats["bedroom"].played()[at_ring["bedroom"]:]) == 0.0
+            assert [n for n, e in rec.events if isinstance(e, SpeakingStarted) and e.text == ring.text] == ["kitchen"]
         finally:
             hub.close()
 

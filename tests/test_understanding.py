@@ -95,9 +95,11 @@ def test_broadcast_is_published_for_every_room(brain: HearthBrain) -> None:
     heard: list[Broadcast] = []
     assert brain.bus is not None
     brain.bus.subscribe(heard.append, Broadcast)
-    u = brain.understand("tell everyone dinner is ready", area="kitchen")
+    u = brain.understand("tell everyone dinner is ready", area="kitchen", conversation_id="kitchen-satellite")
     assert u.intents[0].intent == "HassBroadcast" and u.intents[0].slots == {"message": "dinner is ready"}
-    assert [(b.text, b.area, b.language) for b in heard] == [("dinner is ready", "kitchen", "en")]
+    # The stream it was said on (its conversation) is the one that does not hear it.
+    assert [(b.text, b.area, b.language, b.origin) for b in heard] == [
+        ("dinner is ready", "kitchen", "en", "kitchen-satellite")]
     brain.understand("告诉大家饭做好了", execute=False)
     assert len(heard) == 1  # a dry run announces nothing
 

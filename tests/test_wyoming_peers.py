@@ -342,12 +342,10 @@ def test_announcements_are_routed_by_area_and_a_broadcast_skips_its_own_room() -
     bus = EventBus()
     hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=None), bus,
               make_wake=Wake, make_vad=lambda: None)
-    heard: dict[str, list[str]] = {r: [] for r in rooms}
-    for s in hub.streams:
-        s.bus.subscribe(lambda a, r=s.area: heard[r].append(a.text), Announcement)
     bus.publish(Announcement(text="one", area="Living Room"))
     bus.publish(Announcement(text="all"))
     bus.publish(Broadcast(text="others", area="kitchen"))
+    heard = {s.area: [a.text for a in iter(s.announcements.take, None)] for s in hub.streams}
     assert heard == {"kitchen": ["all"], "bedroom": ["all", "others"], "living room": ["one", "all", "others"]}
 
 
@@ -355,7 +353,7 @@ def test_each_satellite_is_a_home_assistant_device_over_mqtt(tmp_path: Path) -> 
     """Availability, discovery, announce to that room, and mute → pause-satellite, per satellite."""
     from types import SimpleNamespace
 
-    from assistant.events import Announcement, EventBus
+    from assistant.events import EventBus
     from assistant.hub import Hub
     from assistant.hubrun import satellite_bridges
     from tests.mqtt_support import Broker
@@ -367,21 +365,29 @@ def test_each_satellite_is_a_home_assistant_device_over_mqtt(tmp_path: Path) -> 
         cfg = from_dict({"general": {"data_dir": str(tmp_path / "data")},
                          "mqtt": {"enabled": True, "port": broker.port},
                          "satellites": [{"uri": "tcp://127.0.0.1:10799", "area": "kitchen"}]})
-        brain = SimpleNamespace(registry=SimpleNamespace(names=lambda: ["HassTurnOn"]))
+        from assistant.home import inventory
+
+        brain = SimpleNamespace(registry=SimpleNamespace(names=lambda: ["HassTurnOn"]),
+                                inventory=inventory.load(inventory.bundled_path()))  # kitchen: ground floor
         hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=brain), EventBus(),
                   make_wake=lambda: SimpleNamespace(words=("hey_jarvis",)), make_vad=lambda: None)
-        heard: list[Announcement] = []
-        hub.streams[0].bus.subscribe(heard.append, Announcement)
         rec = MqttRecorder(broker.port, ["hearth/kitchen/#", "homeassistant/+/kitchen/+/config"])
         satellite_bridges(cfg, hub)
         try:
             rec.wait("hearth/kitchen/status", pred=lambda m: m.payload == b"online")
             assert rec.wait("homeassistant/+/kitchen/+/config")
             rec.publish("hearth/kitchen/announce", "Dinner is ready.")
+            queue = hub.streams[0].announcements
             deadline = time.monotonic() + 10
-            while not heard and time.monotonic() < deadline:
+            while not len(queue) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert [(a.text, a.area) for a in heard] == [("Dinner is ready.", "kitchen")]
+            assert [(a.text, a.stream) for a in iter(queue.take, None)] == [("Dinner is ready.", "kitchen")]
+            rec.publish("hearth/kitchen/announce", '{"text": "Lights out.", "floor": "Ground floor"}')
+            deadline = time.monotonic() + 10
+            while not len(queue) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert [(a.text, a.floor, a.stream) for a in iter(queue.take, None)] == [("Lights out.", "Ground floor",
+                                                                                      "")]
             rec.publish("hearth/kitchen/mute/set", "ON")
             deadline = time.monotonic() + 10
             while not hub.streams[0].link.muted and time.monotonic() < deadline:
@@ -400,7 +406,7 @@ def test_a_timer_rings_in_the_room_it_was_set_in() -> None:
     from types import SimpleNamespace
 
     from assistant import app
-    from assistant.events import Announcement, EventBus
+    from assistant.events import EventBus
     from assistant.hub import Hub
 
     cfg = from_dict({"brain": {"llm": False},
@@ -410,11 +416,9 @@ def test_a_timer_rings_in_the_room_it_was_set_in() -> None:
     brain = app.build_brain(cfg, bus=bus)
     hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=brain), bus,
               make_wake=lambda: SimpleNamespace(words=("hey_jarvis",)), make_vad=lambda: None)
-    heard: dict[str, list[str]] = {"kitchen": [], "bedroom": []}
-    for s in hub.streams:
-        s.bus.subscribe(lambda a, r=s.area: heard[r].append(a.text), Announcement)
     u = hub.brain.understand("set a timer for 1 second", area="kitchen", conversation_id="kitchen")
     assert [i.intent for i in u.intents] == ["HassStartTimer"], u
     time.sleep(1.1)
     assert brain.timers.tick()
-    assert len(heard["kitchen"]) == 1 and heard["bedroom"] == []
+    heard = {s.area: [a.text for a in iter(s.announcements.take, None)] for s in hub.streams}
+    assert heard == {"kitchen": ["Your timer is done."], "bedroom": []}

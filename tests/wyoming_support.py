@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -81,6 +82,7 @@ class Satellite:
     port: int
     workdir: Path
     proc: subprocess.Popen[bytes]
+    log_file: IO[bytes] | None = None
 
     @property
     def uri(self) -> str:
@@ -116,6 +118,8 @@ class Satellite:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.log_file is not None:
+            self.log_file.close()
 
 
 def start_satellite(name: str, workdir: Path, recording: np.ndarray, port: int | None = None,
@@ -143,8 +147,10 @@ def start_satellite(name: str, workdir: Path, recording: np.ndarray, port: int |
         wait_port(port)
     except TimeoutError:
         proc.kill()
+        proc.wait()
+        log.close()
         raise RuntimeError(f"wyoming-satellite did not start:\n{(workdir / 'satellite.log').read_text()}") from None
-    return Satellite(name, port, workdir, proc)
+    return Satellite(name, port, workdir, proc, log)
 
 
 @contextlib.contextmanager

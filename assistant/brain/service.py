@@ -124,9 +124,10 @@ class HearthBrain:
         else:
             log.info("announcement: %s", text)
 
-    def _broadcast(self, text: str, area_id: str | None, language: str) -> None:
+    def _broadcast(self, text: str, area_id: str | None, language: str, origin: str = "") -> None:
         if self.bus is not None:
-            self.bus.publish(Broadcast(text=text, area=area_id or "", language=language, source="broadcast"))
+            self.bus.publish(Broadcast(text=text, area=area_id or "", language=language, source="broadcast",
+                                       origin=origin))
         else:
             log.info("broadcast: %s", text)
 
@@ -290,7 +291,7 @@ class HearthBrain:
                 inventory=home.inventory, resolver=home.resolver, timers=self.timers,
                 settings=self.settings, announce=self.announce, area=area_id, language=lang,
                 dry_run=not execute, confirmed=confirmed, **self._wall(),
-                broadcast=lambda message: self._broadcast(message, area_id, lang),
+                broadcast=lambda message: self._broadcast(message, area_id, lang, conversation_id),
             )
             result = slotfill.with_areas(self.registry.invoke(call, ctx), ctx)
             if result.error:

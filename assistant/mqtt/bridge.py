@@ -385,12 +385,12 @@ class MqttBridge:
         """Hand a validated command to the dispatcher thread."""
         if cmd.kind == "announce":
             text = cmd.text
-            if self._on_announce is not None:
+            if self._on_announce is not None and not (cmd.area or cmd.floor):
                 announce = self._on_announce
                 self._jobs.put(lambda: announce(text))
-            elif self._bus is not None:
-                bus = self._bus
-                self._jobs.put(lambda: bus.publish(Announcement(text=text, source="homeassistant")))
+            elif self._bus is not None:  # a room or floor named: the router finds its streams
+                bus, a = self._bus, Announcement(text=text, source="homeassistant", area=cmd.area, floor=cmd.floor)
+                self._jobs.put(lambda: bus.publish(a))
         elif cmd.kind == "cancel":
             if self._on_cancel is not None:
                 self._jobs.put(self._on_cancel)

@@ -15,6 +15,8 @@ from assistant.intents import Intent, Understanding
 SCHEMA_VERSION = 1
 MAX_ANNOUNCE_CHARS = 1000
 """Longer announcements are refused: they would keep the speaker busy for minutes."""
+MAX_PLACE_CHARS = 100
+"""An announcement's room or floor name is at most this long."""
 
 
 def new_id() -> str:
@@ -79,6 +81,10 @@ class Command:
     kind: Literal["announce", "cancel", "mute", "discovery"]
     text: str = ""
     muted: bool = False
+    area: str = ""
+    """An announcement for one room (empty: the whole home)."""
+    floor: str = ""
+    """An announcement for every room on a floor."""
 
 
 _BOOL = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False}
@@ -91,12 +97,18 @@ def _text(payload: bytes) -> str:
         raise MqttError("payload is not UTF-8 text") from e
 
 
-def _announce(text: Any) -> Command:
+def _announce(text: Any, doc: dict[str, Any] | None = None) -> Command:
     if not isinstance(text, str) or not text.strip():
         raise MqttError("announce needs non-empty text")
     if len(text) > MAX_ANNOUNCE_CHARS:
         raise MqttError(f"announce text is {len(text)} characters; the limit is {MAX_ANNOUNCE_CHARS}")
-    return Command("announce", text=text.strip())
+    where = {k: (doc or {}).get(k) or "" for k in ("area", "floor")}
+    for k, v in where.items():
+        if not isinstance(v, str) or len(v) > MAX_PLACE_CHARS:
+            raise MqttError(f"announce {k} must be a name of at most {MAX_PLACE_CHARS} characters")
+    if where["area"] and where["floor"]:
+        raise MqttError("announce takes an area or a floor, not both")
+    return Command("announce", text=text.strip(), area=where["area"].strip(), floor=where["floor"].strip())
 
 
 def _mute(value: Any) -> Command:
@@ -108,7 +120,8 @@ def _mute(value: Any) -> Command:
 
 
 def parse_announce(payload: bytes) -> Command:
-    """Plain text, or JSON ``{"text": "..."}`` (a payload that looks like JSON must be valid)."""
+    """Plain text, or JSON ``{"text": "...", "area": "kitchen"}`` (``area`` or ``floor`` optional; a
+    payload that looks like JSON must be valid)."""
     text = _text(payload)
     if text[:1] in ("{", "[", '"') or text in ("null", "true", "false"):
         try:
@@ -119,7 +132,7 @@ def parse_announce(payload: bytes) -> Command:
             return _announce(doc)
         if not isinstance(doc, dict):
             raise MqttError("announce JSON must be an object with 'text'")
-        return _announce(doc.get("text"))
+        return _announce(doc.get("text"), doc)
     return _announce(text)
 
 
@@ -135,8 +148,9 @@ def parse_cancel(payload: bytes) -> Command:
 
 
 def parse_command(payload: bytes) -> Command:
-    """JSON ``{"command": "announce", "text": ...}``, ``{"command": "mute", "muted": true}``,
-    ``{"command": "cancel"}`` or ``{"command": "discovery"}`` (re-send discovery)."""
+    """JSON ``{"command": "announce", "text": ...}`` (``area`` or ``floor`` optional),
+    ``{"command": "mute", "muted": true}``, ``{"command": "cancel"}`` or ``{"command": "discovery"}``
+    (re-send discovery)."""
     try:
         doc = json.loads(_text(payload))
     except json.JSONDecodeError as e:
@@ -145,7 +159,7 @@ def parse_command(payload: bytes) -> Command:
         raise MqttError("command must be a JSON object with a 'command' string")
     kind = doc["command"]
     if kind == "announce":
-        return _announce(doc.get("text"))
+        return _announce(doc.get("text"), doc)
     if kind == "mute":
         return _mute(doc.get("muted"))
     if kind in ("cancel", "discovery"):

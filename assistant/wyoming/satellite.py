@@ -49,6 +49,15 @@ class Session:
     info: Info | None
 
 
+def _in_running_loop() -> bool:
+    """False when a link's coroutine is closed by the garbage collector after its loop has gone."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def satellite_name(cfg: SatelliteConfig) -> str:
     if cfg.name:
         return cfg.name
@@ -135,7 +144,11 @@ class SatelliteLink:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if not _in_running_loop():
+                    return  # finalised after its loop closed: the cleanup failed, there is nothing to retry
                 log.exception("satellite %s: unexpected error; reconnecting in %.0f s", self.name, backoff)
+            if self._stop.is_set():
+                return
             if time.monotonic() - t0 > STABLE_S:
                 backoff = 1.0
             with contextlib.suppress(TimeoutError):
