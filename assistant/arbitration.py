@@ -195,6 +195,11 @@ class ArbitratedWake:
         self.arbiter.progress(self.stream, at)
         return detections if won else []
 
+    def screen(self, frame: np.ndarray) -> list[Detection]:
+        """Score a frame of Hearth's own playback: never a claim, so our own voice wins no arbitration."""
+        self._recent.append(frame)
+        return self.inner.process(frame) if self.listening else []
+
     def reset(self) -> None:
         self.inner.reset()
 
