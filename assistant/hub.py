@@ -39,6 +39,7 @@ from assistant.events import (
 )
 from assistant.pipeline import Pipeline
 from assistant.sharing import SharedBrain, SharedSynthesizer, SharedTranscriber
+from assistant.wake import verify
 from assistant.wyoming.satellite import SatelliteLink, Session
 from assistant.wyoming.streams import PeerGone
 
@@ -95,9 +96,12 @@ class Hub:
         """Called with (satellite name, event) for every event of every satellite stream."""
         for sat in cfg.satellites:
             link = SatelliteLink(sat, cfg.wyoming, self.frame_samples)
-            wake = ArbitratedWake(self._make_wake(), self.arbiter, link.name,  # type: ignore[arg-type]
-                                  frame_s=self.frame_samples / SAMPLE_RATE)
-            self.streams.append(Stream(sat, link, wake, self._make_vad()))
+            vad = self._make_vad()
+            # Each stream's candidates are confirmed by the shared Whisper, with the stream's own VAD.
+            model = verify.wrap(cfg.wake, self._make_wake(), getattr(self.stt, "phrase_logprob", None),  # type: ignore[arg-type]
+                                vad)  # type: ignore[arg-type]
+            wake = ArbitratedWake(model, self.arbiter, link.name, frame_s=self.frame_samples / SAMPLE_RATE)
+            self.streams.append(Stream(sat, link, wake, vad))
         bus.subscribe(self._route_announcement, Announcement)
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -265,7 +269,7 @@ def _default_wake(cfg: Config) -> Callable[[], object]:
     def make() -> object:
         from assistant.wake.openwakeword import OpenWakeWordDetector
 
-        return OpenWakeWordDetector(cfg.wake)
+        return OpenWakeWordDetector(verify.model_config(cfg.wake))
 
     return make
 

@@ -124,11 +124,16 @@ class VerifiedWake:
         self._pending = None
 
 
-def build(cfg: WakeConfig, make_inner: Callable[[WakeConfig], WakeDetector], scorer: PhraseScorer | None,
-          vad: SpeechDetector | None) -> WakeDetector:
-    """The configured wake detector: verified candidates when ``cfg.verify`` and a scorer exist,
-    else the model's own policy."""
+def model_config(cfg: WakeConfig) -> WakeConfig:
+    """The wake model's own policy: candidates when they are verified, else the configured one."""
+    return candidate_config(cfg) if cfg.verify else cfg
+
+
+def wrap(cfg: WakeConfig, model: WakeDetector, scorer: PhraseScorer | None,
+         vad: SpeechDetector | None) -> WakeDetector:
+    """``model`` (built with ``model_config(cfg)``) with its candidates verified when ``cfg.verify``
+    and a scorer and a voice-activity detector are at hand; else ``model`` itself."""
     if not cfg.verify or scorer is None or vad is None:
-        return make_inner(cfg)
+        return model
     check = PhraseCheck(scorer, vad, cfg.verify_min_logprob)
-    return VerifiedWake(make_inner(candidate_config(cfg)), check, delay_frames=cfg.verify_delay_frames)
+    return VerifiedWake(model, check, delay_frames=cfg.verify_delay_frames)
