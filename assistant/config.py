@@ -80,8 +80,8 @@ class WakeConfig:
     """With ``verify``: a single frame at or above this score is a candidate."""
     verify_min_logprob: float = -8.0
     """With ``verify``: mean token log-probability of the wake phrase a candidate needs. On
-    ``hearth bench --wake`` true wakes scored -7.8 and above (all but 2 of 150), other talk -9.3
-    and below."""
+    ``hearth bench --wake`` the phrase scored -7.8 and above (all but 2 of the 147 clips that made a
+    candidate), other talk -9.5 and below; higher values trade recall for fewer false accepts."""
     verify_delay_frames: int = 2
     """With ``verify``: 80 ms frames heard after a candidate before it is checked (the phrase's end)."""
     melspec_model: str = ""
