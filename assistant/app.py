@@ -185,6 +185,7 @@ def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Invent
     from assistant.stt.whisper import WhisperTranscriber
     from assistant.tts.router import build_synthesizer
     from assistant.vad.silero import SileroVad
+    from assistant.wake import verify
     from assistant.wake.openwakeword import OpenWakeWordDetector
 
     load_s: dict[str, float] = {}
@@ -198,7 +199,7 @@ def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Invent
         load_s[name] = time.perf_counter() - t0
         return obj
 
-    wake = timed("wake", lambda: OpenWakeWordDetector(cfg.wake))
+    model = timed("wake", lambda: OpenWakeWordDetector(verify.model_config(cfg.wake)))
     vad = timed("vad", SileroVad)
     language = cfg.general.language
 
@@ -210,6 +211,7 @@ def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Invent
         return stt
 
     stt = timed("stt", make_stt)
+    wake = verify.wrap(cfg.wake, model, stt.phrase_logprob, vad)  # Whisper confirms each candidate
 
     def make_tts() -> Synthesizer:
         tts = build_synthesizer(cfg.tts)

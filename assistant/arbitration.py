@@ -76,6 +76,9 @@ class Arbiter:
         """Per stream: arrival time of the latest frame its wake detector has scored."""
         self._seen: dict[str, float] = {}
         """Per stream: when it last scored a frame (a stream that stopped streaming is not waited for)."""
+        self._scoring: set[str] = set()
+        """Streams inside their detector now: one confirming a candidate (a Whisper check, which
+        may queue behind another room's) is still streaming, however long since its last frame."""
         self.decisions: deque[tuple[str, list[Claim]]] = deque(maxlen=50)
         """Recent (winner, claims) pairs, for logs and tests."""
 
@@ -95,10 +98,19 @@ class Arbiter:
             if self._group is not None and self._group.winner is None:
                 self._cond.notify_all()
 
+    def scoring(self, stream: str, busy: bool) -> None:
+        """``stream`` enters (True) or leaves its detector for one frame."""
+        with self._cond:
+            if busy:
+                self._scoring.add(stream)
+            else:
+                self._scoring.discard(stream)
+
     def _waiting_for(self, group: _Group) -> list[str]:
         """Active streams that have not yet scored the audio of the window: they may still claim."""
         now, claimed = self.clock(), {c.stream for c in group.claims}
-        return [s for s in self._streams if s not in claimed and now - self._seen.get(s, -1e9) < ACTIVE_S
+        return [s for s in self._streams if s not in claimed
+                and (s in self._scoring or now - self._seen.get(s, -1e9) < ACTIVE_S)
                 and self._progress.get(s, -1e9) < group.start + self.window_s]
 
     def claim(self, stream: str, score: float, level_db: float, at: float | None = None) -> bool:
@@ -183,7 +195,11 @@ class ArbitratedWake:
         if injected is not None:
             detections = [injected]
         elif self.listening:
-            detections = self.inner.process(frame)
+            self.arbiter.scoring(self.stream, True)
+            try:
+                detections = self.inner.process(frame)
+            finally:
+                self.arbiter.scoring(self.stream, False)
         else:
             return []
         if not detections:
@@ -194,6 +210,11 @@ class ArbitratedWake:
         won = self.arbiter.claim(self.stream, best.score, level, at)
         self.arbiter.progress(self.stream, at)
         return detections if won else []
+
+    def screen(self, frame: np.ndarray) -> list[Detection]:
+        """Score a frame of Hearth's own playback: never a claim, so our own voice wins no arbitration."""
+        self._recent.append(frame)
+        return self.inner.process(frame) if self.listening else []
 
     def reset(self) -> None:
         self.inner.reset()

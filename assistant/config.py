@@ -73,6 +73,17 @@ class WakeConfig:
     """Consecutive 80 ms frames at or above threshold needed to trigger (a real wake word holds for 6-8)."""
     refractory_s: float = 2.0
     """After a detection, the same word is ignored for this long, seconds."""
+    verify: bool = True
+    """Wake on model candidates that Whisper confirms (see ``assistant.wake.verify``) instead of on
+    the model's score alone; ``threshold`` and ``trigger_level`` then apply only without it."""
+    candidate_threshold: float = 0.2
+    """With ``verify``: a single frame at or above this score is a candidate."""
+    verify_min_logprob: float = -8.0
+    """With ``verify``: mean token log-probability of the wake phrase a candidate needs. On
+    ``hearth bench --wake`` the phrase scored -7.8 and above (all but 2 of the 147 clips that made a
+    candidate), other talk -9.5 and below; higher values trade recall for fewer false accepts."""
+    verify_delay_frames: int = 2
+    """With ``verify``: 80 ms frames heard after a candidate before it is checked (the phrase's end)."""
     melspec_model: str = ""
     """Path to openWakeWord's melspectrogram.onnx; empty = bundled."""
     embedding_model: str = ""
@@ -350,7 +361,7 @@ _POSITIVE = {
     "arbitration_window_s", "reconnect_max_s", "ping_s", "ha_interval_s",
 }
 _ZERO_IS_OFF = {("metrics", "port")}
-_UNIT = {"threshold"}
+_UNIT = {"threshold", "candidate_threshold"}
 
 
 def _check_ranges(obj: Any, section: str) -> None:

@@ -197,6 +197,9 @@ class WakeSuppressed(Event):
     """A wake word heard in Hearth's own voice (its reply or announcement) was ignored."""
 
     word: str = ""
+    score: float = 0.0
+    reason: str = ""
+    """What was playing: ``reply``, ``announcement`` or ``ring`` (a timer's)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

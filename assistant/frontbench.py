@@ -42,8 +42,9 @@ def wake_report(cfg: Config, hours: float, quick: bool) -> dict[str, Any]:
     detector = OpenWakeWordDetector(cfg.wake)
     word = detector.words[0]
     t0 = time.perf_counter()
+    clips = list(evaluate.recall_clips(installed[:3] if quick else installed))
     positives = [evaluate.Trace(name, voice, evaluate.score_clip(detector, audio, word))
-                 for name, voice, audio in evaluate.recall_clips(installed[:3] if quick else installed)]
+                 for name, voice, audio in clips]
     negatives_audio = evaluate.negative_audio([v for v in installed if not v.startswith("festival:")], hours,
                                               cfg.data_dir / "bench")
     negative_hours = len(negatives_audio) / 16000 / 3600
@@ -59,10 +60,69 @@ def wake_report(cfg: Config, hours: float, quick: bool) -> dict[str, Any]:
         held = [r for v, r in per_voice.items() if v not in TUNED_VOICES]
         row["recall_tuned_voices"] = round(float(np.mean(tuned)), 3) if tuned else None
         row["recall_held_out_voices"] = round(float(np.mean(held)), 3) if held else None
-    return {"word": word, "configured": {"threshold": cfg.wake.threshold, "trigger_level": cfg.wake.trigger_level},
+    verified = verified_report(cfg, word, positives, [a for _, _, a in clips], negatives, negatives_audio,
+                               negative_hours)
+    return {"word": word, "verified": verified,
+            "configured": {"threshold": cfg.wake.threshold, "trigger_level": cfg.wake.trigger_level},
             "positive_clips": len(positives), "negative_hours": round(negative_hours, 3),
             "max_negative_score": round(float(negatives.max()) if len(negatives) else 0.0, 3),
             "policies": judged, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def verified_report(cfg: Config, word: str, positives: list[Any], audios: list[np.ndarray], negatives: np.ndarray,
+                    negatives_audio: np.ndarray, negative_hours: float) -> dict[str, Any]:
+    """The verified policy (``assistant.wake.verify``) on the same clips and hours: recall, false
+    accepts, and what the second look adds to the wake decision's time."""
+    from assistant.stt.whisper import WhisperTranscriber
+    from assistant.vad.silero import SileroVad
+    from assistant.wake import evaluate, verify
+
+    w = cfg.wake
+    vad = SileroVad()
+    stt = WhisperTranscriber(cfg.stt, "en", vad=vad)
+    stt.warm("en")
+    check = verify.PhraseCheck(stt.phrase_logprob, vad, w.verify_min_logprob)
+
+    def decide(scores: np.ndarray, audio: np.ndarray) -> list[dict[str, Any]]:
+        return evaluate.verified_triggers(scores, audio, word, check, candidate_threshold=w.candidate_threshold,
+                                          delay_frames=w.verify_delay_frames)
+
+    per_clip = [decide(t.scores, a) for t, a in zip(positives, audios, strict=True)]
+    hits = [any(c["accepted"] for c in cs) for cs in per_clip]
+    by_voice: dict[str, list[bool]] = {}
+    for t, hit in zip(positives, hits, strict=True):
+        by_voice.setdefault(t.voice, []).append(hit)
+    neg = decide(negatives, negatives_audio)
+    accepted = [c for c in neg if c["accepted"]]
+    checks_ms = [c["ms"] for cs in [*per_clip, neg] for c in cs]
+    # When the verified wake is decided, against the model-only configured policy on the same clip.
+    offsets = []
+    for t, cs in zip(positives, per_clip, strict=True):
+        model_only = evaluate.trigger_frames(t.scores, w.threshold, w.trigger_level)
+        first = next((c for c in cs if c["accepted"]), None)
+        if model_only and first is not None:
+            offsets.append((first["frame"] - model_only[0]) * evaluate.FRAME_SAMPLES / 16)
+    tuned = [float(np.mean(v)) for k, v in by_voice.items() if k in TUNED_VOICES]
+    held = [float(np.mean(v)) for k, v in by_voice.items() if k not in TUNED_VOICES]
+    rejected = [c["logprob"] for c in neg if not c["accepted"]]
+    return {
+        "candidate_threshold": w.candidate_threshold, "min_logprob": w.verify_min_logprob,
+        "delay_frames": w.verify_delay_frames, "recall": round(float(np.mean(hits)), 3) if hits else 0.0,
+        "recall_per_voice": {k: round(float(np.mean(v)), 3) for k, v in by_voice.items()},
+        "recall_tuned_voices": round(float(np.mean(tuned)), 3) if tuned else None,
+        "recall_held_out_voices": round(float(np.mean(held)), 3) if held else None,
+        "false_accepts": len(accepted), "false_accepts_per_hour": round(len(accepted) / negative_hours, 2),
+        "false_accepts_what": [{"at_s": round((c["frame"] + 1) * 0.08, 2),
+                                "material": evaluate.material_at((c["frame"] + 1) * 0.08),
+                                "score": c["score"], "logprob": c["logprob"]} for c in accepted],
+        "negative_candidates": len(neg), "max_rejected_logprob": max(rejected) if rejected else None,
+        "min_accepted_logprob_positives": min((c["logprob"] for cs in per_clip for c in cs if c["accepted"]),
+                                              default=None),
+        "check_ms_mean": round(float(np.mean(checks_ms)), 1) if checks_ms else 0.0,
+        "check_ms_max": round(float(np.max(checks_ms)), 1) if checks_ms else 0.0,
+        "decided_after_model_only_ms_median": round(float(np.median(offsets)), 1) if offsets else None,
+        "decided_after_model_only_ms_mean": round(float(np.mean(offsets)), 1) if offsets else None,
+    }
 
 
 def main(cfg: Config, *, stt: bool, wake: bool, hours: float, quick: bool, runs: int | None,
@@ -90,4 +150,10 @@ def main(cfg: Config, *, stt: bool, wake: bool, hours: float, quick: bool, runs:
             print(f"  threshold {row['threshold']:.2f} x{row['trigger_level']}: recall {row['recall']:.3f} "
                   f"(tuned voices {row['recall_tuned_voices']}, held out {row['recall_held_out_voices']}), "
                   f"false accepts {row['false_accepts']} ({row['false_accepts_per_hour']}/h)")
+        v = w["verified"]
+        print(f"  verified (candidates at {v['candidate_threshold']:.2f} x1, phrase log-probability >= "
+              f"{v['min_logprob']}): recall {v['recall']:.3f} (tuned voices {v['recall_tuned_voices']}, held out "
+              f"{v['recall_held_out_voices']}), false accepts {v['false_accepts']} ({v['false_accepts_per_hour']}/h); "
+              f"check {v['check_ms_mean']:.0f} ms mean, {v['check_ms_max']:.0f} ms max; decided "
+              f"{v['decided_after_model_only_ms_median']} ms (median) after the model-only policy")
     return 0

@@ -42,6 +42,7 @@ from assistant.events import (
 from assistant.pipeline import Pipeline
 from assistant.routing import AnnouncementRouter, floor_rooms
 from assistant.sharing import SharedBrain, SharedSynthesizer, SharedTranscriber
+from assistant.wake import verify
 from assistant.wyoming.satellite import SatelliteLink, Session
 from assistant.wyoming.streams import PeerGone
 
@@ -111,13 +112,16 @@ class Hub:
         """Called with (satellite name, event) for every event of every satellite stream."""
         for sat in cfg.satellites:
             link = SatelliteLink(sat, cfg.wyoming, self.frame_samples)
-            wake = ArbitratedWake(self._make_wake(), self.arbiter, link.name,  # type: ignore[arg-type]
-                                  frame_s=self.frame_samples / SAMPLE_RATE)
+            vad = self._make_vad()
+            # Each stream's candidates are confirmed by the shared Whisper, with the stream's own VAD.
+            model = verify.wrap(cfg.wake, self._make_wake(), getattr(self.stt, "phrase_logprob", None),  # type: ignore[arg-type]
+                                vad)  # type: ignore[arg-type]
+            wake = ArbitratedWake(model, self.arbiter, link.name, frame_s=self.frame_samples / SAMPLE_RATE)
             # Registered under its name, which is also its pipeline's conversation id (see _stream_main).
             if any(p.name == link.name for p in self.router.places):
                 log.warning("satellite %r has the name of another stream; give it its own name", link.name)
             queue = self.router.add_stream(link.name, sat.area)
-            stream = Stream(sat, link, wake, self._make_vad(), announcements=queue)
+            stream = Stream(sat, link, wake, vad, announcements=queue)
             # What the satellite's own Home Assistant device announces plays on that satellite,
             # unless it names a room or a floor.
             stream.bus.subscribe(lambda a, name=link.name: self.router.deliver(
@@ -298,7 +302,7 @@ def _default_wake(cfg: Config) -> Callable[[], object]:
     def make() -> object:
         from assistant.wake.openwakeword import OpenWakeWordDetector
 
-        return OpenWakeWordDetector(cfg.wake)
+        return OpenWakeWordDetector(verify.model_config(cfg.wake))
 
     return make
 

@@ -52,7 +52,8 @@ class Metrics:
         self.commands = Counter("hearth_commands", "Commands by path (template, llm, ...) and outcome",
                                 ["path", "outcome"], registry=r)
         self.wakes = Counter("hearth_wake_detections", "Wake word detections", ["word"], registry=r)
-        self.self_wakes = Counter("hearth_self_wakes_suppressed", "Wake words in Hearth's own voice, ignored",
+        self.self_wakes = Counter("hearth_self_wakes_suppressed",
+                                  "Wake words in Hearth's own voice, ignored, by what was playing", ["reason"],
                                   registry=r)
         self.failures = Counter("hearth_run_failures", "Failed runs by stage and code", ["stage", "code"],
                                 registry=r)
@@ -110,7 +111,7 @@ class Metrics:
             self.wakes.labels(e.word).inc()
             self.stage_seconds.labels("wake").observe(e.detect_ms / 1000)
         elif isinstance(e, WakeSuppressed):
-            self.self_wakes.inc()
+            self.self_wakes.labels(e.reason or "other").inc()
         elif isinstance(e, RunFailed):
             self.failures.labels(e.stage, e.code).inc()
             if e.stage in COMMAND_STAGES:

@@ -40,6 +40,7 @@ from assistant.events import (
     Transcribed,
     Understood,
     WakeDetected,
+    WakeSuppressed,
 )
 from assistant.stt.base import Transcriber, Transcript
 from assistant.tts.base import Synthesizer
@@ -123,6 +124,10 @@ class Pipeline:
         self._suppress_until_s = 0.0
         self.activity = VoiceActivity(self.frame_s)
         self._held_since_s: float | None = None
+        self._playing = "reply"
+        """What Hearth last spoke (``reply``, ``announcement``, ``ring``): the reason a wake word
+        heard in its own voice is suppressed."""
+        self._screened = False
         self._cancel = threading.Event()
         self._announcements = announcements if announcements is not None else AnnouncementQueue()
         self.intercept = intercept
@@ -163,8 +168,14 @@ class Pipeline:
                 if not (live and (self._t_s < self._suppress_until_s or self.sink.playing)):
                     self.activity.update(frame)  # the household's voice, never Hearth's own
                 self._speak_announcements(live)
-                if self.muted or (live and (self._t_s < self._suppress_until_s or self.sink.playing)):
-                    continue  # muted, or our own voice still in the microphone's backlog
+                if self.muted:
+                    continue
+                if live and (self._t_s < self._suppress_until_s or self.sink.playing):
+                    self._screen_own_voice(frame)  # our own voice, still in the microphone's backlog
+                    continue
+                if self._screened:  # nothing of our own voice may carry over into a detection
+                    self._screened = False
+                    self.wake.reset()
                 try:
                     self._step(frame, live)
                 except Exception as e:  # one failed run is reported; the loop goes on
@@ -202,6 +213,22 @@ class Pipeline:
             return
         if self._state == "listening" and self._run is not None:
             self._listen(frame, live)
+
+    def _screen_own_voice(self, frame: np.ndarray) -> None:
+        """Score a frame of Hearth's own playback without acting on it: a wake word found there is
+        a self-wake, published as ``WakeSuppressed`` so its rate can be watched."""
+        if self._state != "idle":
+            return  # listening already (a follow-up): a wake word would change nothing
+        self._screened = True
+        screen = getattr(self.wake, "screen", self.wake.process)
+        try:
+            found = screen(frame)
+        except Exception:
+            log.debug("screening our own voice failed", exc_info=True)
+            return
+        for d in found:
+            log.info("wake word %s in our own %s ignored (score %.2f)", d.word, self._playing, d.score)
+            self.bus.publish(WakeSuppressed(run_id="", word=d.word, score=d.score, reason=self._playing))
 
     def _start_run(self, run_id: str | None = None) -> None:
         self._run = _Run(run_id=run_id or uuid.uuid4().hex[:12], started_wall=self.clock(), audio_start_s=self._t_s)
@@ -361,9 +388,11 @@ class Pipeline:
                     log.warning("speculative transcription failed; transcribing again", exc_info=True)
         return self._transcribe(audio, run.wake_word)
 
-    def _speak(self, run: _Run | None, text: str, language: str, live: bool) -> None:
+    def _speak(self, run: _Run | None, text: str, language: str, live: bool, what: str = "reply") -> None:
+        """``what`` Hearth says (``reply``, ``announcement``, ``ring``) names a self-wake it causes."""
         if not text:
             return
+        self._playing = what
         self._cancel.clear()
         self._set_state("speaking")
         run_id = run.run_id if run else ""
@@ -408,7 +437,8 @@ class Pipeline:
         self._held_since_s = None
         while (a := self._announcements.take()) is not None:
             try:
-                self._speak(None, a.text, _language_of(a.text), live=live)
+                what = "ring" if a.source == "timer" else "announcement"
+                self._speak(None, a.text, _language_of(a.text), live=live, what=what)
             except Exception as e:
                 self._fail("announce", e)
             if a.listen and not at_end and not self._cancel.is_set():

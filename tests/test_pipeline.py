@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
+from prometheus_client import generate_latest
 
 from assistant.config import Config
 from assistant.errors import BrainError
@@ -19,8 +20,10 @@ from assistant.events import (
     Transcribed,
     Understood,
     WakeDetected,
+    WakeSuppressed,
 )
 from assistant.intents import Understanding
+from assistant.metrics import Metrics
 from assistant.pipeline import HOLD_ANNOUNCEMENT_MAX_S, Pipeline, strip_wake_words
 from assistant.stt.base import Transcript
 from assistant.wake.base import Detection
@@ -247,6 +250,29 @@ def test_muted_pipeline_ignores_wake_word() -> None:
     p.set_muted(True)
     p.run(ListSource(frames((WAKE, 0.4), (QUIET, 0.2), (SPEECH, 0.8), (QUIET, 1.0))))
     assert not [e for e in events if isinstance(e, WakeDetected)]
+
+
+class LiveSource(ListSource):
+    live = True
+
+
+class LongTts(FakeTts):
+    def synthesize(self, text: str, language: str = "en") -> Iterator[np.ndarray]:
+        yield np.full(16000, 100, dtype=np.int16)  # one second of Hearth's voice
+
+
+def test_wake_word_in_our_own_ring_is_suppressed_published_and_counted() -> None:
+    p, events, sink, brain = make([], [])
+    p.tts = LongTts()
+    metrics = Metrics(p.bus)
+    p.bus.publish(Announcement(text="The pasta timer is done.", source="timer"))
+    # The ring plays for 1 s; the microphone hears the wake word in it, then a real one after it.
+    p.run(LiveSource(frames((QUIET, 0.08), (WAKE, 0.8), (QUIET, 0.4), (WAKE, 0.4), (QUIET, 1.5))))
+    suppressed = [e for e in events if isinstance(e, WakeSuppressed)]
+    assert [(e.word, e.reason) for e in suppressed] == [("hey_jarvis", "ring")]
+    assert len([e for e in events if isinstance(e, WakeDetected)]) == 1  # only the real one
+    text = generate_latest(metrics.registry).decode()
+    assert 'hearth_self_wakes_suppressed_total{reason="ring"} 1.0' in text
 
 
 def test_strip_wake_words() -> None:

@@ -101,6 +101,16 @@ class WhisperTranscriber:
         probs = self.vad.probs(audio)
         return float((probs >= GATE_THRESHOLD).sum()) * 512 / SAMPLE_RATE >= MIN_SPEECH_S
 
+    def phrase_logprob(self, audio: np.ndarray, phrases: Sequence[str]) -> float:
+        """Mean token log-probability that 16 kHz int16 ``audio`` opens with the likeliest of
+        ``phrases`` (see :mod:`assistant.stt.forced`); the wake-word verifier's second opinion."""
+        from assistant.stt import forced
+
+        lang = "en" if self.language in ("en", "auto") else self.language
+        clip = np.asarray(audio).astype(np.float32) / 32768.0
+        with self._lock:
+            return forced.phrase_logprob(self._model(lang), clip, phrases)
+
     def warm(self, language: str | None = None) -> None:
         """Load the model and run one tiny decode, so the first real command is not slow."""
         lang = language or self.language

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 from assistant import voices
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.wav import read_wav, write_wav
+from assistant.wake import verify
 from assistant.wake.openwakeword import FRAME_SAMPLES, OpenWakeWordDetector
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,16 @@ def _chatter(rng: random.Random, voice_names: Sequence[str], seconds: float) -> 
     return mix.astype(np.int16)
 
 
+BLOCK_S = 60.0
+"""The false-accept material comes in blocks of this many seconds, of the kinds in ``MATERIAL`` in turn."""
+MATERIAL = ("talk", "music", "talk", "chatter")
+
+
+def material_at(t_s: float) -> str:
+    """Which kind of false-accept material plays at ``t_s`` seconds."""
+    return MATERIAL[int(t_s // BLOCK_S) % len(MATERIAL)]
+
+
 def negative_audio(voice_names: Sequence[str], hours: float, cache_dir: Path | None = None,
                    seed: int = 11) -> np.ndarray:
     """``hours`` of talk (half), music (a quarter) and chatter (a quarter) without the wake phrase,
@@ -153,16 +165,15 @@ def negative_audio(voice_names: Sequence[str], hours: float, cache_dir: Path | N
         return read_wav(path)
     rng = random.Random(seed)
     pieces = []
-    block_s = 60.0
-    blocks = max(1, round(hours * 3600 / block_s))
+    blocks = max(1, round(hours * 3600 / BLOCK_S))
     for i in range(blocks):
-        kind = i % 4
-        if kind in (0, 2):
-            pieces.append(_talk(rng, voice_names, block_s))
-        elif kind == 1:
-            pieces.append(_music(rng, block_s))
+        kind = MATERIAL[i % len(MATERIAL)]
+        if kind == "talk":
+            pieces.append(_talk(rng, voice_names, BLOCK_S))
+        elif kind == "music":
+            pieces.append(_music(rng, BLOCK_S))
         else:
-            pieces.append(_chatter(rng, voice_names, block_s))
+            pieces.append(_chatter(rng, voice_names, BLOCK_S))
     audio = np.concatenate(pieces)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,5 +203,35 @@ def judge(positives: Sequence[Trace], negatives: np.ndarray, negative_hours: flo
         out.append({"threshold": p.threshold, "trigger_level": p.trigger_level,
                     "recall": round(hits / max(1, len(positives)), 3), "recall_per_voice": per_voice,
                     "false_accepts": fa, "false_accepts_per_hour": round(fa / negative_hours, 2),
-                    "false_accepts_at_s": [round((i + 1) * FRAME_SAMPLES / SAMPLE_RATE, 2) for i in fa_frames]})
+                    "false_accepts_at_s": [round((i + 1) * FRAME_SAMPLES / SAMPLE_RATE, 2) for i in fa_frames],
+                    "false_accepts_what": [_false_accept(negatives, i) for i in fa_frames]})
+    return out
+
+
+def _false_accept(scores: np.ndarray, i: int) -> dict[str, object]:
+    t_s = (i + 1) * FRAME_SAMPLES / SAMPLE_RATE
+    return {"at_s": round(t_s, 2), "material": material_at(t_s),
+            "scores": [round(float(x), 2) for x in scores[max(0, i - 2): i + 4]]}
+
+
+Check = Callable[[np.ndarray, str], tuple[bool, float]]
+
+
+def verified_triggers(scores: np.ndarray, audio: np.ndarray, word: str, check: Check, *,
+                      candidate_threshold: float, delay_frames: int,
+                      refractory_frames: int = 25) -> list[dict[str, object]]:
+    """Each candidate as ``VerifiedWake`` decides it on ``audio`` (whose per-frame ``scores`` were
+    taken before): the frame decided at, the model's score, the phrase log-probability, accepted or
+    not and the check's time."""
+    out: list[dict[str, object]] = []
+    keep = verify.LOOKBACK_FRAMES * FRAME_SAMPLES
+    for i in trigger_frames(scores, candidate_threshold, 1, refractory_frames):
+        j = i + delay_frames
+        end = (j + 1) * FRAME_SAMPLES
+        if end > len(audio):
+            continue  # the stream ended before the check
+        t0 = time.perf_counter()
+        ok, lp = check(audio[max(0, end - keep):end], word)
+        out.append({"frame": j, "candidate_frame": i, "score": round(float(scores[i]), 3),
+                    "logprob": round(lp, 2), "accepted": ok, "ms": (time.perf_counter() - t0) * 1000})
     return out
