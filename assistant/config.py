@@ -126,6 +126,9 @@ class SttConfig:
     """Biases Whisper towards Simplified Chinese script."""
     home_words: bool = True
     """Prompt Whisper with the home's area and device names, so it spells them as the home does."""
+    second_opinion: bool = True
+    """English commands the templates do not understand are decoded again by the bundled Whisper
+    base (kept loaded: about 150 MB more resident memory); false = tiny.en alone."""
 
 
 @dataclass(frozen=True, slots=True)

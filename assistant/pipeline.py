@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -302,7 +303,15 @@ class Pipeline:
         lang = None if self.cfg.general.language == "auto" else self.cfg.general.language
         if wake_word and getattr(self.stt, "accepts_prefix", False):
             # The audio opens with the wake phrase: Whisper reads it as such and the command after it.
-            return self.stt.transcribe(audio, lang, prefix=boundary.spoken(wake_word))  # type: ignore[call-arg]
+            options: dict[str, Any] = {"prefix": boundary.spoken(wake_word)}
+            understands = getattr(self.brain, "understands", None)
+            if understands is not None and getattr(self.stt, "accepts_check", False):
+                # A transcript the templates cannot use may be a misheard one: worth a second model.
+                def accept(text: str) -> bool:
+                    return bool(understands(strip_wake_words(text, self.wake.words), area=self.area,
+                                            conversation_id=self.cfg.general.node_id))
+                options["accept"] = accept
+            return self.stt.transcribe(audio, lang, **options)  # type: ignore[call-arg]
         return self.stt.transcribe(audio, lang)
 
     def _prefetch(self, guess: Future[Transcript], stale: threading.Event, turn: TurnGuess) -> None:

@@ -83,6 +83,14 @@ def test_fast_path_first_and_the_llm_is_not_asked(brain: HearthBrain, llm: Scrip
     assert llm.asked == []
 
 
+def test_understands_without_the_llm(brain: HearthBrain, llm: ScriptedCaller) -> None:
+    assert brain.understands("turn on the kitchen light")
+    assert brain.understands("turn on the kitchen light and close the garage door")
+    assert not brain.understands("lock the mac door")
+    assert not brain.understands("get the coffee going") and llm.asked == []
+    assert not brain.understands("  ")
+
+
 def test_llm_path_runs_the_chosen_skill(brain: HearthBrain, llm: ScriptedCaller) -> None:
     llm.enqueue(ToolCall("HassTurnOn", {"name": "coffee maker"}))
     u = brain.understand("get the coffee going", area="kitchen")

@@ -84,7 +84,10 @@ def test_bad_input_is_a_clear_error(stt: WhisperTranscriber, tmp_path: Path) -> 
 def test_warm_loads_the_model(stt: WhisperTranscriber) -> None:
     fresh = WhisperTranscriber(SttConfig(), "en", vad=stt.vad)
     fresh.warm()
-    assert len(fresh._models) == 1
+    assert len(fresh._models) == 2  # tiny.en, and base for commands tiny.en mishears
+    alone = WhisperTranscriber(SttConfig(second_opinion=False), "en", vad=stt.vad)
+    alone.warm()
+    assert len(alone._models) == 1
 
 
 def test_transcribe_command_json(tmp_path: Path) -> None:
@@ -155,3 +158,32 @@ def test_home_names_steer_the_spelling(stt: WhisperTranscriber) -> None:
             errors[name] += 1 - difflib.SequenceMatcher(None, heard, text).ratio()
     assert errors["hinted"] < errors["plain"], errors
     assert hinted.transcribe(silence(1.0), "zh").text == ""  # the names never appear from silence
+
+
+def test_second_opinion_only_for_doubtful_commands_the_templates_miss(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whisper base decodes again only what tiny.en doubts and the templates cannot use; its text
+    wins only when the templates can use it."""
+    stt = WhisperTranscriber(SttConfig(), "en")
+    calls: list[str] = []
+
+    def decoded(text: str, logprob: float) -> window.Decoded:
+        return window.Decoded(text, "en", logprob, 0.01, 1.0)
+
+    base = decoded("Hey Jarvis, lock the back door.", -0.2)
+    monkeypatch.setattr(stt, "_model", lambda language: calls.append(language) or object())
+    monkeypatch.setattr(window, "decode", lambda *a, **k: base)
+    clip = np.zeros(16000, dtype=np.float32)
+    understood = {"Hey Jarvis, lock the back door.", "Hey Jarvis, turn off the tv."}
+
+    def accept(text: str) -> bool:
+        return text in understood
+
+    tiny_ok = decoded("Hey Jarvis, turn off the tv.", -0.5)
+    assert stt._second_opinion(tiny_ok, clip, "Hey Jarvis,", accept) is tiny_ok and not calls
+    confident = decoded("Hey Jarvis, get the coffee going.", -0.05)  # left to the LLM as it is
+    assert stt._second_opinion(confident, clip, "Hey Jarvis,", accept) is confident and not calls
+    misheard = decoded("Hey Jarvis, lock the Mac door.", -0.4)
+    assert stt._second_opinion(misheard, clip, "Hey Jarvis,", accept) is base and calls == ["zh"]
+    assert stt._second_opinion(misheard, clip, "Hey Jarvis,", lambda t: False) is misheard
+    assert not WhisperTranscriber(SttConfig(second_opinion=False), "en").second_opinion
+    assert not WhisperTranscriber(SttConfig(model="/x"), "en").second_opinion  # a model of one's own

@@ -324,6 +324,27 @@ class HearthBrain:
 
     # -- the LLM, possibly started early -------------------------------------------------------
 
+    def understands(self, text: str, *, area: str | None = None, language: str = "en",
+                    conversation_id: str = "default") -> bool:
+        """True when the words need no LLM: an answer to a pending question, a follow-up, a skill's
+        own sentence, or templates whose devices exist here. Cheap (no LLM, acts on nothing), so
+        speech-to-text can ask it before spending a second model on a transcript."""
+        if not text.strip():
+            return False
+        lang = self._language(language, text)
+        home = self._home
+        where = home.resolver.area(area) if area else None
+        area_id = where.id if where else None
+        conv = self.memory.get(conversation_id)
+        if conv.confirm is not None or conv.choice is not None:
+            return True
+        last = conv.history[-1] if conv.history else None
+        if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
+                                                                         home.resolver) is not None:
+            return True
+        return all(self._sentence(p) is not None or self._fast(p, lang, area_id) is not None
+                   for p in self._parts(text, lang, area_id))
+
     def prefetch(
         self,
         text: str,
