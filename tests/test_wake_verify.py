@@ -104,3 +104,42 @@ def test_whisper_reads_the_wake_phrase_and_not_talk_that_sounds_like_it() -> Non
     talk = np.concatenate([silence, voices.synthesize("the jar music is a service", "flite:slt:1.0")])
     phrases = verify.phrases("hey_jarvis")
     assert stt.phrase_logprob(wake, phrases) >= WakeConfig().verify_min_logprob > stt.phrase_logprob(talk, phrases)
+
+
+class Model:
+    """Scores each frame as its value / 100; fires at 0.2 or more, then not for 10 frames unless rearmed."""
+
+    words = ("hey_jarvis",)
+
+    def __init__(self) -> None:
+        self.scores = {"hey_jarvis": 0.0}
+        self.quiet = 0
+
+    def process(self, frame: np.ndarray) -> list[Detection]:
+        self.scores["hey_jarvis"] = score = int(frame[0]) / 100
+        self.quiet -= 1
+        if score < 0.2 or self.quiet > 0:
+            return []
+        self.quiet = 10
+        return [Detection("hey_jarvis", score, 0.0)]
+
+    def rearm(self) -> None:
+        self.quiet = 0
+
+    def reset(self) -> None:
+        self.quiet = 0
+
+
+def test_a_rejected_candidate_never_costs_the_phrase_right_after_it() -> None:
+    checked: list[int] = []
+
+    def check(audio: np.ndarray, word: str) -> tuple[bool, float]:
+        checked.append(int(audio[-FRAME * 3]))
+        return bool(audio[-FRAME * 3] >= 50), -5.0  # the phrase scores high, the talk before it low
+
+    wake = verify.VerifiedWake(Model(), check, delay_frames=2)
+    # Talk that stirs the model (0.2-0.28), a dip, then the phrase within the model's refractory time.
+    found = feed(wake, [0, 20, 28, 25, 5, 0, 30, 97, 99, 99, 99, 40, 0])
+    assert checked == [20, 30, 99]  # one check per rise, and one more once the rise is confident
+    assert [i for i, _ in found] == [11]  # nominated at 9, right after the rejection at 8
+    assert wake.rejected == 2

@@ -104,6 +104,11 @@ class OpenWakeWordDetector:
         self._reset_model()
         self._last.clear()
 
+    def rearm(self) -> None:
+        """Forget the refractory timers only: the last detection was not the phrase (a verifier said
+        so), and the phrase itself may follow within the refractory time."""
+        self._last.clear()
+
     def restart(self) -> None:
         """Start a new stream: ``reset`` plus the clock back to 0 and no suppression."""
         self.reset()

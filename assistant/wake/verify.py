@@ -70,8 +70,15 @@ class VerifiedWake:
     measuring what the second look adds to the wake decision."""
 
     def __init__(self, inner: WakeDetector, check: Callable[[np.ndarray, str], tuple[bool, float]], *,
-                 delay_frames: int = 2, frame_samples: int = 1280) -> None:
+                 delay_frames: int = 2, frame_samples: int = 1280, candidate_threshold: float = 0.2,
+                 confident_threshold: float = 0.5) -> None:
         self.inner = inner
+        self.candidate_threshold = candidate_threshold
+        self.confident_threshold = confident_threshold
+        self._spent: dict[str, float] = {}
+        """Per word, the score of the candidate already checked in the current rise of the score:
+        a rise is checked once below ``confident_threshold`` and once at or above it, so a candidate
+        taken too early in the phrase (or one on other talk right before it) never costs the phrase."""
         self.check = check
         self.words = inner.words
         self.delay_frames = delay_frames
@@ -86,8 +93,14 @@ class VerifiedWake:
 
     def process(self, frame: np.ndarray) -> list[Detection]:
         self._recent.append(np.asarray(frame))
-        found = self.inner.process(frame)
+        found = [d for d in self.inner.process(frame) if self._fresh(d)]
+        scores = self.scores
+        for word in list(self._spent):
+            if scores.get(word, 0.0) < self.candidate_threshold:
+                self._spent.pop(word)  # the rise is over: the next one is a new candidate
         if found and self._pending is None:
+            for d in found:
+                self._spent[d.word] = d.score
             self._pending = (found, 0)
         elif self._pending is not None:
             self._pending = (self._pending[0], self._pending[1] + 1)
@@ -101,6 +114,9 @@ class VerifiedWake:
         self.last_verify_ms = (time.perf_counter() - t0) * 1000
         if not ok:
             self.rejected += 1
+            rearm = getattr(self.inner, "rearm", None)
+            if rearm is not None:
+                rearm()  # the phrase may still come within the model's refractory time
             log.info("wake word %s candidate (score %.2f) rejected: phrase log-probability %.2f",
                      best.word, best.score, lp)
             return []
@@ -109,10 +125,16 @@ class VerifiedWake:
         score = max(best.score, float(self.scores.get(best.word, 0.0)))
         return [Detection(best.word, score, getattr(self.inner, "t_s", best.t_s))]
 
+    def _fresh(self, d: Detection) -> bool:
+        """Not yet checked in this rise of the score (or now confident where the check was not)."""
+        spent = self._spent.get(d.word)
+        return spent is None or (spent < self.confident_threshold <= d.score)
+
     def reset(self) -> None:
         self.inner.reset()
         self._recent.clear()
         self._pending = None
+        self._spent.clear()
 
     def restart(self) -> None:
         restart = getattr(self.inner, "restart", None)
@@ -122,6 +144,7 @@ class VerifiedWake:
             self.inner.reset()
         self._recent.clear()
         self._pending = None
+        self._spent.clear()
 
 
 def model_config(cfg: WakeConfig) -> WakeConfig:
@@ -136,4 +159,5 @@ def wrap(cfg: WakeConfig, model: WakeDetector, scorer: PhraseScorer | None,
     if not cfg.verify or scorer is None or vad is None:
         return model
     check = PhraseCheck(scorer, vad, cfg.verify_min_logprob)
-    return VerifiedWake(model, check, delay_frames=cfg.verify_delay_frames)
+    return VerifiedWake(model, check, delay_frames=cfg.verify_delay_frames,
+                        candidate_threshold=cfg.candidate_threshold, confident_threshold=cfg.threshold)
