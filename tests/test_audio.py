@@ -262,3 +262,21 @@ def test_mic_source_yields_callback_frames(monkeypatch: pytest.MonkeyPatch) -> N
     mic.close()
     assert [len(f) for f in frames] == [1280] * 3 and frames[0].dtype == np.int16
     assert frames[1][0] == 1280 % 1000  # consecutive blocks, in order
+
+
+@pytest.mark.parametrize(("rate", "target"), [(22050, 16000), (24000, 22050), (16000, 22050), (48000, 16000)])
+def test_polyphase_matches_scipy(rate: int, target: int) -> None:
+    """Hearth's own resampler (no scipy.signal import) gives resample_poly's samples."""
+    import math
+
+    from scipy.signal import resample_poly as reference
+
+    from assistant.audio.polyphase import resample_poly
+
+    g = math.gcd(rate, target)
+    x = np.random.default_rng(0).normal(0, 3000, 12345).astype(np.float32)
+    for n in (1, 7, 12345):
+        want = reference(x[:n], target // g, rate // g)
+        got = resample_poly(x[:n], target // g, rate // g)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, atol=1e-3)
