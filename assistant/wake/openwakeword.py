@@ -90,6 +90,21 @@ def _use_array_buffer(pre: Any) -> None:
     pre._streaming_melspectrogram = streaming_melspectrogram
 
 
+def _frame_sized_sessions(pre: Any, melspec: Path, embedding: Path) -> None:
+    """Fresh feature sessions that only ever see one frame. The ones openWakeWord built ran 4 s of
+    noise in one batch (its seed features, and ours), and their memory arenas keep that batch's
+    ~60 MB for good; an arena sized for one frame keeps each frame as cheap as it was (without an
+    arena a frame costs more CPU)."""
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.inter_op_num_threads = opts.intra_op_num_threads = 1
+    opts.log_severity_level = 3
+    cpu = ["CPUExecutionProvider"]
+    pre.melspec_model = onnxruntime.InferenceSession(str(melspec), sess_options=opts, providers=cpu)
+    pre.embedding_model = onnxruntime.InferenceSession(str(embedding), sess_options=opts, providers=cpu)
+
+
 class OpenWakeWordDetector:
     """Implements WakeDetector. Feed 80 ms frames in stream order; ``t_s`` counts fed audio.
 
@@ -131,7 +146,9 @@ class OpenWakeWordDetector:
         self._dirty = False
         rng = np.random.default_rng(seed)
         noise = rng.integers(-1000, 1000, int(SEED_S * SAMPLE_RATE)).astype(np.int16)
-        self._seed_features = self._model.preprocessor._get_embeddings(noise)
+        # A copy: ONNX Runtime's output array would keep the session's whole memory arena alive.
+        self._seed_features = np.array(self._model.preprocessor._get_embeddings(noise))
+        _frame_sized_sessions(self._model.preprocessor, melspec, embedding)
         _use_array_buffer(self._model.preprocessor)
         self._reset_model()
 
