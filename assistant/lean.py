@@ -67,11 +67,12 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
 def hand_back_large_buffers(threshold: int = MMAP_THRESHOLD_BYTES) -> None:
     """Whisper, Piper and the LLM allocate activations of one to tens of megabytes per call. glibc
     raises its mapping threshold after the first such buffer is freed (up to 32 MB), so later ones
-    come from the heap and stay resident once freed: ~100 MB at load and ~130 MB more after a few
+    come from the heap and stay resident once freed: ~100 MB at load and ~80 MB more after a few
     commands in both languages. A fixed threshold returns each one to the system when it is freed,
-    for a few milliseconds of page faults per transcription. Intel MKL (inside CTranslate2) keeps
-    a cache of freed buffers of its own (~35 MB); ``MKL_DISABLE_FAST_MM`` turns it off, read when
-    MKL first allocates, so this runs before any model loads."""
+    for a few milliseconds of page faults per transcription (in ``hearth bench --quick``, peak RSS
+    1050 MB at 1 MB, 1100 MB at 4 MB). Intel MKL (inside CTranslate2) keeps a cache of freed
+    buffers of its own (~35 MB); ``MKL_DISABLE_FAST_MM`` turns it off, read when MKL first
+    allocates, so this runs before any model loads."""
     os.environ.setdefault("MKL_DISABLE_FAST_MM", "1")
     libc = _glibc()
     if libc:
