@@ -190,6 +190,7 @@ def build_engines(cfg: Config, *, bus: EventBus | None = None, inventory: Invent
 
     load_s: dict[str, float] = {}
     lean.limit_malloc_arenas()
+    lean.hand_back_large_buffers()
     lean.defer_openwakeword_training()
 
     def timed(name: str, make: Callable[[], T]) -> T:

@@ -279,3 +279,21 @@ def test_voice_activity_follows_the_room_noise_floor() -> None:
     louder = [(rng.standard_normal(1280) * 600).astype(np.int16) for _ in range(150)]  # a fan: -35 dBFS
     heard = [act.update(f) for f in louder]
     assert heard[0] and not any(heard[-50:])  # at first a voice, then the new floor
+
+
+@pytest.mark.parametrize(("rate", "target"), [(22050, 16000), (24000, 22050), (16000, 22050), (48000, 16000)])
+def test_polyphase_matches_scipy(rate: int, target: int) -> None:
+    """Hearth's own resampler (no scipy.signal import) gives resample_poly's samples."""
+    import math
+
+    from scipy.signal import resample_poly as reference
+
+    from assistant.audio.polyphase import resample_poly
+
+    g = math.gcd(rate, target)
+    x = np.random.default_rng(0).normal(0, 3000, 12345).astype(np.float32)
+    for n in (1, 7, 12345):
+        want = reference(x[:n], target // g, rate // g)
+        got = resample_poly(x[:n], target // g, rate // g)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, atol=1e-3)

@@ -119,3 +119,22 @@ def test_wake_command_prints_json(tmp_path: Path) -> None:
     assert 1.5 < lines[0]["detections"][0]["t_s"] < 3.0
     assert lines[1]["detections"] == []
     assert "error" in lines[2] and str(bad) in lines[2]["error"]
+
+
+def test_raw_audio_keeps_the_newest_samples() -> None:
+    """The array that replaces openWakeWord's deque reads back what a deque of ``maxlen`` would."""
+    from collections import deque
+
+    from assistant.wake.openwakeword import RawAudio
+
+    raw, ref = RawAudio(5000), deque(maxlen=5000)
+    rng = np.random.default_rng(0)
+    for n in (1280, 1280, 3000, 7000, 1, 1280, 4999, 1280):
+        x = rng.integers(-3000, 3000, n).astype(np.int16)
+        raw.extend(x)
+        ref.extend(x.tolist())
+        assert len(raw) == len(ref)
+        for k in (1, 1760, 5000, 9000):
+            assert raw.tail(k).tolist() == list(ref)[-k:]
+    raw.clear()
+    assert len(raw) == 0

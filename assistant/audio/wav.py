@@ -9,10 +9,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from scipy.io import wavfile
-from scipy.signal import resample_poly
 
 from assistant.audio import SAMPLE_RATE
+from assistant.audio.polyphase import resample_poly
 from assistant.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -52,6 +51,8 @@ def resample(audio: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndar
 
 def read_wav_native(path: str | Path | io.BytesIO) -> tuple[np.ndarray, int]:
     """(mono int16 samples, sample rate) at the file's own rate; AudioError names the file."""
+    from scipy.io import wavfile  # only when a file is read: scipy.io costs ~25 MB resident
+
     name = str(path) if not isinstance(path, io.BytesIO) else "<bytes>"
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -89,6 +90,8 @@ def read_wav(path: str | Path) -> np.ndarray:
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> None:
     """Write mono int16 (float input in [-1, 1] is converted)."""
+    from scipy.io import wavfile
+
     data = to_int16(np.asarray(audio))
     p = Path(path)
     try:

@@ -65,6 +65,7 @@ class WhisperTranscriber:
         self.vocabulary = vocabulary
         self._vad = vad
         self._models: dict[Path, Any] = {}
+        self._dirs: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     @property
@@ -84,7 +85,9 @@ class WhisperTranscriber:
         return modelstore.path(model_id).parent
 
     def _model(self, language: str) -> Any:
-        path = self.model_dir(language)
+        path = self._dirs.get(language)
+        if path is None:  # resolved once: the model store reads its manifest on every look-up (~8 ms)
+            path = self._dirs[language] = self.model_dir(language)
         model = self._models.get(path)
         if model is None:
             from faster_whisper import WhisperModel

@@ -40,6 +40,71 @@ def word_model_path(word: str) -> tuple[str, Path]:
                     "or give the path of a custom openWakeWord .onnx model")
 
 
+class RawAudio:
+    """openWakeWord's raw-audio history (10 s) as an int16 array. openWakeWord keeps it in a deque
+    of Python ints and copies all 160 000 of them into a list on every 80 ms frame to read the last
+    0.11 s, which costs as much CPU as its embedding model; the melspectrogram sees the same samples."""
+
+    def __init__(self, maxlen: int) -> None:
+        self.maxlen = maxlen
+        self._data = np.zeros(2 * maxlen, dtype=np.int16)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return min(self._n, self.maxlen)
+
+    def clear(self) -> None:
+        self._n = 0
+
+    def extend(self, samples: Any) -> None:
+        x = np.asarray(samples).astype(np.int16, copy=False)[-self.maxlen:]
+        if self._n + len(x) > len(self._data):  # full: keep the newest history at the front
+            keep = min(self._n, self.maxlen - len(x))
+            self._data[:keep] = self._data[self._n - keep:self._n]
+            self._n = keep
+        self._data[self._n:self._n + len(x)] = x
+        self._n += len(x)
+
+    def tail(self, n: int) -> np.ndarray:
+        """The newest ``n`` samples (all of them when fewer are held)."""
+        return self._data[self._n - min(n, len(self)):self._n]
+
+
+def _use_array_buffer(pre: Any) -> None:
+    """Swap ``RawAudio`` into openWakeWord's ``AudioFeatures`` (same melspectrogram input, int16)."""
+    raw = RawAudio(pre.raw_data_buffer.maxlen or 10 * SAMPLE_RATE)
+    pre.raw_data_buffer = raw
+
+    def buffer_raw_data(x: Any) -> None:
+        raw.extend(x)
+
+    def streaming_melspectrogram(n_samples: int) -> None:
+        if len(raw) < 400:
+            raise ValueError("The number of input frames must be at least 400 samples @ 16khz (25 ms)!")
+        mel = pre._get_melspectrogram(raw.tail(n_samples + 160 * 3))
+        pre.melspectrogram_buffer = np.vstack((pre.melspectrogram_buffer, mel))
+        if pre.melspectrogram_buffer.shape[0] > pre.melspectrogram_max_len:
+            pre.melspectrogram_buffer = pre.melspectrogram_buffer[-pre.melspectrogram_max_len:, :]
+
+    pre._buffer_raw_data = buffer_raw_data
+    pre._streaming_melspectrogram = streaming_melspectrogram
+
+
+def _frame_sized_sessions(pre: Any, melspec: Path, embedding: Path) -> None:
+    """Fresh feature sessions that only ever see one frame. The ones openWakeWord built ran 4 s of
+    noise in one batch (its seed features, and ours), and their memory arenas keep that batch's
+    ~60 MB for good; an arena sized for one frame keeps each frame as cheap as it was (without an
+    arena a frame costs more CPU)."""
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.inter_op_num_threads = opts.intra_op_num_threads = 1
+    opts.log_severity_level = 3
+    cpu = ["CPUExecutionProvider"]
+    pre.melspec_model = onnxruntime.InferenceSession(str(melspec), sess_options=opts, providers=cpu)
+    pre.embedding_model = onnxruntime.InferenceSession(str(embedding), sess_options=opts, providers=cpu)
+
+
 class OpenWakeWordDetector:
     """Implements WakeDetector. Feed 80 ms frames in stream order; ``t_s`` counts fed audio.
 
@@ -81,7 +146,10 @@ class OpenWakeWordDetector:
         self._dirty = False
         rng = np.random.default_rng(seed)
         noise = rng.integers(-1000, 1000, int(SEED_S * SAMPLE_RATE)).astype(np.int16)
-        self._seed_features = self._model.preprocessor._get_embeddings(noise)
+        # A copy: ONNX Runtime's output array would keep the session's whole memory arena alive.
+        self._seed_features = np.array(self._model.preprocessor._get_embeddings(noise))
+        _frame_sized_sessions(self._model.preprocessor, melspec, embedding)
+        _use_array_buffer(self._model.preprocessor)
         self._reset_model()
 
     def _reset_model(self) -> None:
