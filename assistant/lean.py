@@ -3,8 +3,8 @@
 Each measure here keeps resident memory down without changing what any model computes:
 onnxruntime sessions without memory arenas (an arena keeps the largest activation it ever held),
 freed heap handed back to the system after each model load, at most two malloc arenas for the
-worker threads, buffers of a megabyte or more mapped and unmapped on their own (see
-``hand_back_large_buffers``), and openWakeWord's training helper (scikit-learn, ~90 MB) left unimported.
+worker threads, MKL's own cache of freed buffers off (see ``hand_back_large_buffers``), and
+openWakeWord's training helper (scikit-learn, ~90 MB) left unimported.
 """
 
 from __future__ import annotations
@@ -64,18 +64,17 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
         libc.mallopt(M_ARENA_MAX, arenas)
 
 
-def hand_back_large_buffers(threshold: int = MMAP_THRESHOLD_BYTES) -> None:
-    """Whisper, Piper and the LLM allocate activations of one to tens of megabytes per call. glibc
-    raises its mapping threshold after the first such buffer is freed (up to 32 MB), so later ones
-    come from the heap and stay resident once freed: ~100 MB at load and ~80 MB more after a few
-    commands in both languages. A fixed threshold returns each one to the system when it is freed,
-    for a few milliseconds of page faults per transcription (in ``hearth bench --quick``, peak RSS
-    1050 MB at 1 MB, 1100 MB at 4 MB). Intel MKL (inside CTranslate2) keeps a cache of freed
-    buffers of its own (~35 MB); ``MKL_DISABLE_FAST_MM`` turns it off, read when MKL first
-    allocates, so this runs before any model loads."""
+def hand_back_large_buffers(threshold: int | None = None) -> None:
+    """Intel MKL (inside CTranslate2) keeps a cache of freed buffers of its own (~35 MB);
+    ``MKL_DISABLE_FAST_MM`` turns it off, read when MKL first allocates, so this runs before any
+    model loads. With ``threshold`` (bytes, e.g. :data:`MMAP_THRESHOLD_BYTES`) glibc's mapping
+    threshold is fixed too, so each activation buffer of Whisper, Piper and the LLM goes back to the
+    system when freed instead of staying in the heap. That is not the default: in ``hearth bench
+    --quick`` on a quiet machine it saved ~85 MB of peak RSS (1125 vs 1210 MB) but made Piper's first
+    chunk 0.25 s instead of 0.13 s and transcription ~25 % slower (page faults on every call)."""
     os.environ.setdefault("MKL_DISABLE_FAST_MM", "1")
     libc = _glibc()
-    if libc:
+    if libc and threshold is not None:
         libc.mallopt(M_MMAP_THRESHOLD, threshold)
 
 
