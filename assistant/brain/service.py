@@ -23,7 +23,7 @@ from assistant.brain.fastpath import FastPath
 from assistant.brain.gate import PIN_MASK, Gate, Pending
 from assistant.brain.grounding import grounded, said_device
 from assistant.brain.llm_base import LlmResult, ToolCaller, Turn
-from assistant.brain.memory import Exchange, Memory
+from assistant.brain.memory import Conversation, Exchange, Memory
 from assistant.events import Announcement, Broadcast, EventBus, Understood
 from assistant.home import words
 from assistant.home.inventory import Inventory
@@ -147,8 +147,7 @@ class HearthBrain:
     ) -> Understanding:
         t0 = time.perf_counter()
         lang = self._language(language, text)
-        where = self._home.resolver.area(area) if area else None
-        area_id = where.id if where else None
+        area_id = _area_id(self._home, area)
         asked = self.memory.get(conversation_id)
         waiting = asked.confirm is not None or asked.choice is not None  # the words answer a question
         parts = [text] if waiting else self._parts(text, lang, area_id)
@@ -333,17 +332,20 @@ class HearthBrain:
             return False
         lang = self._language(language, text)
         home = self._home
-        where = home.resolver.area(area) if area else None
-        area_id = where.id if where else None
-        conv = self.memory.get(conversation_id)
-        if conv.confirm is not None or conv.choice is not None:
-            return True
-        last = conv.history[-1] if conv.history else None
-        if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
-                                                                         home.resolver) is not None:
+        area_id = _area_id(home, area)
+        if self._continues(text, self.memory.get(conversation_id), home):
             return True
         return all(self._sentence(p) is not None or self._fast(p, lang, area_id) is not None
                    for p in self._parts(text, lang, area_id))
+
+    @staticmethod
+    def _continues(text: str, conv: Conversation, home: _Home) -> bool:
+        """The words answer a pending question or follow up the last command: no LLM needed."""
+        if conv.confirm is not None or conv.choice is not None:
+            return True
+        last = conv.history[-1] if conv.history else None
+        return (last is not None and last.call is not None
+                and followup.parse(text, last.call, last.intents, home.resolver) is not None)
 
     def prefetch(
         self,
@@ -365,16 +367,11 @@ class HearthBrain:
             return None
         lang = self._language(language, text)
         home = self._home
-        where = home.resolver.area(area) if area else None
-        area_id = where.id if where else None
+        area_id = _area_id(home, area)
         conv = self.memory.get(conversation_id)
         if conv.confirm is not None and conv.confirm.stage == "pin":
             return None  # digits come with pauses between them: never end a PIN early
-        if conv.confirm is not None or conv.choice is not None:
-            return True
-        last = conv.history[-1] if conv.history else None
-        if last is not None and last.call is not None and followup.parse(text, last.call, last.intents,
-                                                                         home.resolver) is not None:
+        if self._continues(text, conv, home):
             return True
         if self._sentence(text) is not None:
             return True
@@ -486,6 +483,12 @@ class HearthBrain:
         if last is None or not last.undo:
             return SkillResult(reply=i18n.text("brain.nothing_to_undo", lang))
         return SkillResult(reply=i18n.text("brain.undone", lang), intents=last.undo)
+
+
+def _area_id(home: _Home, area: str | None) -> str | None:
+    """The id of the speaker's area as the home knows it (a name, alias or id), else None."""
+    where = home.resolver.area(area) if area else None
+    return where.id if where else None
 
 
 def _llm_key(text: str, home: _Home, area_id: str | None, lang: str, history: list[Exchange]) -> str:
