@@ -14,7 +14,6 @@ from re-triggering on the same utterance.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import deque
@@ -23,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.wake.base import Detection, WakeDetector
+from assistant.audio.activity import level_db
+from assistant.wake.base import Detection, WakeDetector, restart_detector
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +148,6 @@ class Arbiter:
             return group.winner == stream
 
 
-def level_db(audio: np.ndarray) -> float:
-    """RMS level of int16 audio, dBFS (-120 for silence)."""
-    if audio.size == 0:
-        return -120.0
-    rms = float(np.sqrt(np.mean(np.square(audio.astype(np.float64)))))
-    return 20 * math.log10(rms / 32768.0) if rms > 0 else -120.0
-
-
 class ArbitratedWake:
     """Implements WakeDetector around a stream's own detector: detections must win the arbiter.
 
@@ -220,11 +212,7 @@ class ArbitratedWake:
         self.inner.reset()
 
     def restart(self) -> None:
-        restart = getattr(self.inner, "restart", None)
-        if restart is not None:
-            restart()
-        else:
-            self.inner.reset()
+        restart_detector(self.inner)
         self._recent.clear()
 
     def close(self) -> None:

@@ -19,14 +19,15 @@ FLOOR_RISE_DB_PER_S = 3.0
 HANGOVER_S = 0.4
 """Gaps between words shorter than this do not end the activity."""
 SILENT_DBFS = -90.0
+"""Quieter frames count as this loud: digital silence must not drag the floor far below any real room."""
 
 
-def level_dbfs(frame: np.ndarray) -> float:
-    """RMS level of int16 samples, dB below full scale."""
-    if len(frame) == 0:
-        return SILENT_DBFS
-    rms = math.sqrt(float(np.mean(np.square(frame, dtype=np.float64))))
-    return 20 * math.log10(rms / 32768) if rms > 0 else SILENT_DBFS
+def level_db(audio: np.ndarray) -> float:
+    """RMS level of int16 audio, dBFS (-120 for silence)."""
+    if audio.size == 0:
+        return -120.0
+    rms = float(np.sqrt(np.mean(np.square(audio.astype(np.float64)))))
+    return 20 * math.log10(rms / 32768.0) if rms > 0 else -120.0
 
 
 class VoiceActivity:
@@ -38,7 +39,7 @@ class VoiceActivity:
         self._since_voice_s = math.inf
 
     def update(self, frame: np.ndarray) -> bool:
-        db = level_dbfs(frame)
+        db = max(level_db(frame), SILENT_DBFS)
         if self.floor_db is None or db < self.floor_db:
             self.floor_db = db
         else:

@@ -27,3 +27,13 @@ class WakeDetector(Protocol):
     def reset(self) -> None:
         """Forget buffered audio and scores (after a run, or after Hearth's own playback)."""
         ...
+
+
+def restart_detector(detector: WakeDetector) -> None:
+    """Start ``detector`` on a new stream: its own ``restart`` (clock back to 0) where it has one,
+    else ``reset``; for wrappers that pass a new stream on to the detector inside them."""
+    own = getattr(detector, "restart", None)
+    if own is not None:
+        own()
+    else:
+        detector.reset()

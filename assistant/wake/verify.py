@@ -22,7 +22,7 @@ from assistant.audio import SAMPLE_RATE
 from assistant.config import WakeConfig
 from assistant.vad.base import SpeechDetector
 from assistant.wake import boundary
-from assistant.wake.base import Detection, WakeDetector
+from assistant.wake.base import Detection, WakeDetector, restart_detector
 
 log = logging.getLogger(__name__)
 
@@ -132,16 +132,13 @@ class VerifiedWake:
 
     def reset(self) -> None:
         self.inner.reset()
-        self._recent.clear()
-        self._pending = None
-        self._spent.clear()
+        self._forget()
 
     def restart(self) -> None:
-        restart = getattr(self.inner, "restart", None)
-        if restart is not None:
-            restart()
-        else:
-            self.inner.reset()
+        restart_detector(self.inner)
+        self._forget()
+
+    def _forget(self) -> None:
         self._recent.clear()
         self._pending = None
         self._spent.clear()
