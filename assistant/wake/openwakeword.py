@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant import modelstore
+from assistant import lean, modelstore
 from assistant.audio import SAMPLE_RATE
 from assistant.config import WakeConfig
 from assistant.errors import ModelError, WakeError
@@ -97,9 +97,7 @@ def _frame_sized_sessions(pre: Any, melspec: Path, embedding: Path) -> None:
     arena a frame costs more CPU)."""
     import onnxruntime
 
-    opts = onnxruntime.SessionOptions()
-    opts.inter_op_num_threads = opts.intra_op_num_threads = 1
-    opts.log_severity_level = 3
+    opts = lean.session_options(arena=True)
     cpu = ["CPUExecutionProvider"]
     pre.melspec_model = onnxruntime.InferenceSession(str(melspec), sess_options=opts, providers=cpu)
     pre.embedding_model = onnxruntime.InferenceSession(str(embedding), sess_options=opts, providers=cpu)
