@@ -16,21 +16,16 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-WINDOW_FRAMES = 1500
-"""Encoder input, 10 ms log-mel frames: the fitted-window minimum (see ``stt.window``), which a clip
-of a few seconds fits."""
-
-
 def phrase_logprob(model: Any, audio: np.ndarray, phrases: Sequence[str]) -> float:
     """Best mean token log-probability, over ``phrases``, that float32 16 kHz ``audio`` opens with
     that phrase (``model``: a faster-whisper ``WhisperModel``)."""
     from faster_whisper.tokenizer import Tokenizer
 
+    from assistant.stt import window
+
     features = model.feature_extractor(audio)
-    frames = min(features.shape[-1], WINDOW_FRAMES)
-    padded = np.zeros((features.shape[0], WINDOW_FRAMES), dtype=np.float32)
-    padded[:, :frames] = features[:, :frames]
-    encoded = model.encode(padded)
+    frames = min(features.shape[-1], window.MIN_WINDOW_FRAMES)  # a clip of a few seconds fits
+    encoded = window.encode(model, features, window.MIN_WINDOW_FRAMES)
     tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
     start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
     texts = [tokenizer.encode(" " + p.strip()) for p in phrases if p.strip()]

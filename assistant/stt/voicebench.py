@@ -113,11 +113,7 @@ class Decoder:
         model = self.model
         t0 = time.perf_counter()
         features = model.feature_extractor(clip)
-        frames = features.shape[-1]
-        win = window.window_frames(frames)
-        padded = np.zeros((features.shape[0], win), dtype=np.float32)
-        padded[:, :min(frames, win)] = features[:, :win]
-        encoded = model.encode(padded)
+        encoded = window.encode(model, features, window.window_frames(features.shape[-1]))
         encode_s = time.perf_counter() - t0
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
         previous = tokenizer.encode(" " + self.prompt.strip()) if self.prompt else []
@@ -139,12 +135,6 @@ class Decoder:
                          "looped": len(tokens) >= budget or window.loops(text),
                          "s": time.perf_counter() - t1}
         return out
-
-
-def normalize(text: str) -> list[str]:
-    from assistant.stt.realbench import normalize as real
-
-    return real(text)
 
 
 def command_text(heard: str) -> str:
@@ -312,7 +302,7 @@ def matcher_retry(base_kind: str = "greedy", then_beam: bool = False, threshold:
 
 def score(rows: Iterable[dict[str, Any]], policy: Policy, judge: Judge) -> dict[str, Any]:
     """WER, exact transcripts, understood-right rate and decode time over ``rows``."""
-    from assistant.stt.realbench import word_errors
+    from assistant.stt.realbench import normalize, word_errors
 
     errors = words = exact = right = wrong = 0
     understood_refs = 0

@@ -63,6 +63,15 @@ def window_frames(frames: int) -> int:
     return min(FULL_FRAMES, -(-fitted // STEP_FRAMES) * STEP_FRAMES)
 
 
+def encode(model: Any, features: np.ndarray, width: int) -> Any:
+    """Whisper's encoder output for log-mel ``features`` in a window of ``width`` frames (silence
+    after them; frames past the window are left out)."""
+    padded = np.zeros((features.shape[0], width), dtype=np.float32)
+    frames = min(features.shape[-1], width)
+    padded[:, :frames] = features[:, :frames]
+    return model.encode(padded)
+
+
 def loops(text: str) -> bool:
     """True when the text repeats itself back to back, Whisper's failure on a short window."""
     s = re.sub(r"[\W_]+", "", text.casefold())[:400]
@@ -91,13 +100,10 @@ def decode(model: Any, audio: np.ndarray, language: str, *, beam_size: int,
     from faster_whisper.transcribe import get_suppressed_tokens
 
     features = model.feature_extractor(audio)
-    frames = features.shape[-1]
-    window = window_frames(frames)
+    window = window_frames(features.shape[-1])
     if window >= FULL_FRAMES:
         return None
-    padded = np.zeros((features.shape[0], window), dtype=np.float32)
-    padded[:, :frames] = features
-    encoded = model.encode(padded)
+    encoded = encode(model, features, window)
     if language == "auto":
         probs = model.model.detect_language(encoded)[0]
         scores = {token[2:-2]: p for token, p in probs if token[2:-2] in supported}
