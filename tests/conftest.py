@@ -14,6 +14,15 @@ from tests.mqtt_support import Broker
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A mosquitto of the module's own on 127.0.0.1, for tests that need no Home Assistant."""
+    b = Broker(tmp_path_factory.mktemp("mosquitto"))
+    b.start()
+    yield b
+    b.stop()
+
+
 @pytest.fixture(scope="session")
 def ha_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HaStack]:
     """One mosquitto and one Home Assistant (with homeassistant/packages/hearth.yaml) per session:

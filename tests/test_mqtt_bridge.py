@@ -28,14 +28,6 @@ GOOD_INVENTORY = json.dumps({
 })
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    b = Broker(tmp_path_factory.mktemp("mosquitto"))
-    b.start()
-    yield b
-    b.stop()
-
-
 @pytest.fixture(autouse=True)
 def confirmer(broker: Broker) -> Iterator[Confirmer]:
     """Home Assistant's part: a result for every intent (no secret configured in these tests)."""
