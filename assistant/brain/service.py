@@ -211,7 +211,6 @@ class HearthBrain:
         call: ToolCall | None = None
         path = "none"
         confirmed = False
-        zh = lang == "zh"
         result: SkillResult | None = None
         asked: Pending | None = None
         said = text  # what the events and the audit log see (a PIN never)
@@ -221,7 +220,7 @@ class HearthBrain:
             self.memory.clear_question(conversation_id)
             if pending.stage == "pin":
                 said = PIN_MASK
-            result, asked = answer(self.gate, pending, text, zh, area_id, home.resolver)
+            result, asked = answer(self.gate, pending, text, lang, area_id, home.resolver)
             confirmed = result is None or bool(result.intents)  # go on, or a confirmed undo
             if result is None:
                 call = pending.call
@@ -296,7 +295,7 @@ class HearthBrain:
             if result.error:
                 log.info("skill %s refused %s: %s", call.name, call.args, result.error)
         if result is not None and asked is None and not confirmed:
-            result, asked = guard(self.gate, result, call, zh, area_id, home.inventory, home.resolver)
+            result, asked = guard(self.gate, result, call, lang, area_id, home.inventory, home.resolver)
         if result is None:
             if llm_ask:
                 result = SkillResult(reply=llm_ask, expects_reply=True)
