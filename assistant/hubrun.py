@@ -69,19 +69,18 @@ def start_server(cfg: Config, hub: Hub, engines: Any, bus: EventBus, uri: str | 
     except ValueError as e:
         raise ConfigError(f"[wyoming] serve: {e}") from e
     server = WyomingServer(cfg, stt=hub.stt, tts=hub.tts, brain=hub.brain, wake_words=engines.wake.words,
-                           make_wake=_wake_factory(cfg), bus=bus)
+                           make_wake=_wake_factory(cfg, hub), bus=bus)
     hub.call_in_loop(server.start(host, port)).result(10)  # type: ignore[attr-defined]
     hub.add_closer(lambda: hub.call_in_loop(server.stop()).result(5))  # type: ignore[attr-defined]
     return server
 
 
-def _wake_factory(cfg: Config) -> Callable[[], Any]:
-    def make() -> Any:
-        from assistant.wake.openwakeword import OpenWakeWordDetector
+def _wake_factory(cfg: Config, hub: Hub) -> Callable[[], Any]:
+    """Wyoming ``detect`` requests listen with ``hearth run``'s policy: candidates checked by the shared Whisper."""
+    from assistant.vad.silero import SileroVad
+    from assistant.wake import verify
 
-        return OpenWakeWordDetector(cfg.wake)
-
-    return make
+    return verify.factory(cfg.wake, getattr(hub.stt, "phrase_logprob", None), SileroVad)
 
 
 def node_id_for(name: str) -> str:

@@ -143,3 +143,27 @@ def test_a_rejected_candidate_never_costs_the_phrase_right_after_it() -> None:
     assert checked == [20, 30, 99]  # one check per rise, and one more once the rise is confident
     assert [i for i, _ in found] == [11]  # nominated at 9, right after the rejection at 8
     assert wake.rejected == 2
+
+
+def test_every_stream_builds_the_verified_detector_from_one_factory() -> None:
+    """The Wyoming service and ``hearth wake`` listen as ``hearth run`` does: the real model
+    nominates at the candidate policy, and the scorer alone decides whether a candidate wakes."""
+    from assistant.audio.sources import frames_of
+    from assistant.vad.silero import SileroVad
+    from tests.audiogen import concat, silence, speak
+
+    audio = concat(silence(1.0), speak("Hey Jarvis.", "espeak"), silence(1.0))
+    asked: list[list[str]] = []
+
+    def run(logprob: float) -> int:
+        def scorer(clip: np.ndarray, phrases: list[str]) -> float:
+            asked.append(list(phrases))
+            return logprob
+
+        wake = verify.factory(WakeConfig(), scorer, SileroVad)()
+        return sum(len(wake.process(f)) for f in frames_of(audio, FRAME))
+
+    assert run(0.0) == 1 and asked and asked[0][0] == "Hey Jarvis"
+    assert run(-20.0) == 0
+    model_only = verify.factory(WakeConfig(verify=False), None, None)()
+    assert not isinstance(model_only, verify.VerifiedWake)

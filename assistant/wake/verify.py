@@ -158,3 +158,16 @@ def wrap(cfg: WakeConfig, model: WakeDetector, scorer: PhraseScorer | None,
     check = PhraseCheck(scorer, vad, cfg.verify_min_logprob)
     return VerifiedWake(model, check, delay_frames=cfg.verify_delay_frames,
                         candidate_threshold=cfg.candidate_threshold, confident_threshold=cfg.threshold)
+
+
+def factory(cfg: WakeConfig, scorer: PhraseScorer | None,
+            make_vad: Callable[[], SpeechDetector] | None) -> Callable[[], WakeDetector]:
+    """Builds one stream's wake detector the way ``hearth run`` listens: openWakeWord nominates,
+    ``scorer`` (the shared Whisper) confirms, with the stream's own voice-activity detector."""
+    def make() -> WakeDetector:
+        from assistant.wake.openwakeword import OpenWakeWordDetector
+
+        model = OpenWakeWordDetector(model_config(cfg))
+        return wrap(cfg, model, scorer, make_vad() if make_vad is not None and cfg.verify else None)
+
+    return make
