@@ -157,7 +157,10 @@ class BrainConfig:
     """GGUF LoRA adapter; empty = Hearth's bundled adapter for the bundled model, "none" = no adapter."""
     chat_format: str = ""
     """llama.cpp chat format for a user-supplied model; empty = the model's own template."""
-    n_ctx: int = 4096
+    n_ctx: int = 0
+    """llama.cpp context in tokens; 0 = 2048 for the bundled model (its prompt is bounded: the tools
+    and at most 30 candidate devices, under 900 tokens) or 4096 for a model of your own (a chat
+    template spells out every tool's schema). Each 1,024 tokens of context hold ~19 MB of KV cache."""
     threads: int = 2
     followup_window_s: float = 8.0
     """Follow-ups ("and the bedroom too") refer to the previous command within this many seconds."""
@@ -363,7 +366,8 @@ _POSITIVE = {
     "keepalive_s", "length_scale", "max_payload_bytes", "intent_ttl_s", "sensitive_ttl_s", "retention_days",
     "arbitration_window_s", "reconnect_max_s", "ping_s", "ha_interval_s",
 }
-_ZERO_IS_OFF = {("metrics", "port")}
+_ZERO_IS_OFF = {("metrics", "port"), ("brain", "n_ctx")}
+"""Settings where 0 means off, or "choose for me"."""
 _UNIT = {"threshold", "candidate_threshold"}
 
 

@@ -47,6 +47,12 @@ def _check_gguf(path: Path, what: str) -> None:
                          "point brain.llm_model / brain.llm_adapter at a valid .gguf or reinstall it")
 
 
+OWN_N_CTX = 2048
+"""Context of the bundled model: its longest prompt (tools, ≤ 30 candidates, two turns) is < 900 tokens."""
+CHAT_N_CTX = 4096
+"""Context of a user's chat model, whose template lists every tool's JSON schema."""
+
+
 class LlamaToolCaller:
     """Implements :class:`assistant.brain.llm_base.ToolCaller` with llama-cpp-python."""
 
@@ -89,7 +95,7 @@ class LlamaToolCaller:
             if b.llm_adapter not in ("", "none"):
                 adapter = modelstore.user_path(b.llm_adapter, "brain.llm_adapter")
             return cls(model, adapter=adapter, chat=True, chat_format=b.chat_format or None,
-                       n_ctx=b.n_ctx, threads=b.threads)
+                       n_ctx=b.n_ctx or CHAT_N_CTX, threads=b.threads)
         model = modelstore.path(BASE_ID)
         if b.llm_adapter == "none":
             adapter = None
@@ -97,7 +103,7 @@ class LlamaToolCaller:
             adapter = modelstore.user_path(b.llm_adapter, "brain.llm_adapter")
         else:
             adapter = modelstore.path(ADAPTER_ID)
-        return cls(model, adapter=adapter, n_ctx=b.n_ctx, threads=b.threads)
+        return cls(model, adapter=adapter, n_ctx=b.n_ctx or OWN_N_CTX, threads=b.threads)
 
     # -- the bundled model's own format -------------------------------------------------------
     def _grammar(self, tools: Sequence[ToolSpec], inventory: Inventory) -> Any:
