@@ -129,3 +129,31 @@ def test_chat_model_tool_calls_written_as_text_are_parsed() -> None:
     got = _call_in_text('{"name": "HassStartTimer", "parameters": "{\\"minutes\\": 5}"}')
     assert got == ToolCall("HassStartTimer", {"minutes": 5})
     assert _call_in_text("Sure! The capital of France is Paris.") is None
+
+
+def test_lazy_grammar_picks_what_the_full_grammar_filter_picks(caller: LlamaToolCaller) -> None:
+    """Asking the grammar only about the likeliest token decodes exactly what llama-cpp-python's
+    whole-vocabulary filter decodes, also where the model's own pick is not allowed."""
+    from llama_cpp import Llama
+
+    from assistant.brain import prompt
+    from assistant.brain.lazygrammar import LazyGrammarSampler
+
+    near = inventory.parse({
+        "areas": [{"id": "study", "name": "Study"}],
+        "entities": [{"entity_id": "light.study_lamp", "name": "Study Lamp", "area": "study"},
+                     {"entity_id": "light.study_ceiling", "name": "Study Ceiling Light", "area": "study"},
+                     {"entity_id": "cover.study", "name": "Study Curtains", "area": "study"}],
+    })
+    ref = Llama(model_path=str(caller.model_path), lora_path=str(caller.adapter), n_ctx=2048, verbose=False)
+    filtered = 0
+    for text in ("turn on the study ceiling lamp", "close the curtains in the study", "turn on the jacuzzi",
+                 "open the study blinds", "start the sprinkler in the garden"):
+        full = prompt.render(text, tools=TOOLS, inventory=near, area="study", history=())
+        g = caller._grammar(TOOLS, near)
+        ours = caller.llm.create_completion(full, max_tokens=48, temperature=0.0, top_k=1, stop=["\n"], grammar=g)
+        assert isinstance(caller.llm._sampler, LazyGrammarSampler)
+        filtered += caller.llm._sampler.full_filters
+        theirs = ref.create_completion(full, max_tokens=48, temperature=0.0, top_k=1, stop=["\n"], grammar=g)
+        assert ours["choices"][0]["text"] == theirs["choices"][0]["text"], text
+    assert filtered > 0  # the model's own pick was refused somewhere, and the slow path chose the same
