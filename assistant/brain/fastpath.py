@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -114,13 +115,16 @@ class FastPath:
                     floors[short] = a.floor
         self._all = {"name": names, "area": areas, "floor": list(floors.items())}
         self._lists = {k: TextSlotList.from_tuples(v, allow_template=False) for k, v in self._all.items()}
-        self._by_word: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+        # Each name is filed under its rarest word: a command retrieves only names one of whose
+        # least common words it says ("fan" or "light" would file hundreds together).
+        self._by_word: dict[str, dict[str, list[tuple[frozenset[str], tuple[Any, ...]]]]] = {}
         for slot, values in self._all.items():
-            posting: dict[str, list[tuple[Any, ...]]] = {}
-            for v in values:
-                units = _units(v[0])
+            units_of = [(_units(v[0]), v) for v in values]
+            freq = Counter(u for units, _ in units_of for u in units)
+            posting: dict[str, list[tuple[frozenset[str], tuple[Any, ...]]]] = {}
+            for units, v in units_of:
                 if units:
-                    posting.setdefault(min(units, key=len), []).append(v)
+                    posting.setdefault(min(units, key=lambda u: (freq[u], u)), []).append((units, v))
             self._by_word[slot] = posting
         self._inventory = inventory
 
@@ -130,13 +134,7 @@ class FastPath:
         said = _units(text)
         out: dict[str, Any] = {}
         for slot, posting in self._by_word.items():
-            seen: set[int] = set()
-            values = []
-            for w in said:
-                for v in posting.get(w, ()):
-                    if id(v) not in seen and _units(v[0]) <= said:
-                        seen.add(id(v))
-                        values.append(v)
+            values = [v for w in sorted(said) for units, v in posting.get(w, ()) if units <= said]
             out[slot] = TextSlotList.from_tuples(values, allow_template=False)
         return out
 
