@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import re
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -41,6 +42,8 @@ def run_hub(args: argparse.Namespace, cfg: Config) -> int:
         write = _json_writer()
         assistant.bus.subscribe(lambda e: write(e, None))
         hub.observers.append(lambda name, e: write(e, name))
+    # SIGTERM (systemd stop) ends the hub like Ctrl-C: satellites let go, the outbox kept.
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: assistant.request_stop())
     try:
         if cfg.mqtt.enabled:
             satellite_bridges(cfg, hub)
@@ -56,6 +59,11 @@ def run_hub(args: argparse.Namespace, cfg: Config) -> int:
     finally:
         hub.close()
         assistant.close()
+        signal.signal(signal.SIGTERM, previous)
+    if runtime.supervisor.stopping.is_set():
+        from assistant.commands.run import exit_now
+
+        exit_now()
     return 0
 
 

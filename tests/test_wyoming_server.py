@@ -153,7 +153,7 @@ def test_hearth_run_serves_satellites_only_and_the_wyoming_service(tmp_path: Pat
             while time.monotonic() < deadline and len(sats["kitchen"].played()) < 22050:
                 time.sleep(0.5)
         finally:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)  # a service stop: the hub ends as on Ctrl-C, exit code 0
             out, err = proc.communicate(timeout=30)
         events = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
         understood = [e for e in events if e["type"] == "Understood"]

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from assistant import app
 from assistant.config import Config
@@ -42,13 +42,17 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         signal.signal(signal.SIGTERM, previous)
         log.info("stopped in %.2f s", time.monotonic() - t0)
     if assistant.runtime is not None and assistant.runtime.supervisor.stopping.is_set():
-        # Stopped by a signal and everything is closed (audio, outbox, broker): skip the seconds
-        # the interpreter would spend freeing the models, so a service stop is quick.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        logging.shutdown()
-        os._exit(0)
+        exit_now()
     return 0
+
+
+def exit_now() -> NoReturn:
+    """After a stop by signal, with everything closed (audio, outbox, broker): skip the seconds the
+    interpreter would spend freeing models and waiting for a worker still inside a model call."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
 
 
 def _json_lines(out: TextIO) -> Callable[[Event], None]:
