@@ -43,3 +43,11 @@ def test_a_garbled_kind_or_qualifier_is_not_guessed() -> None:
                     "turn on the living room lights", HOME, None)
     assert not grounded(ToolCall("HassTurnOff", {"name": "Floor Lamp"}), "turn off the mid-side lamp.", HOME, None)
     assert grounded(ToolCall("HassTurnOff", {"name": "Floor Lamp"}), "turn off the floor lamp", HOME, None)
+
+
+def test_a_whole_home_kind_needs_the_kind_said() -> None:
+    """Without a room, a call for every device of a kind acts only when the words named that kind."""
+    assert not grounded(ToolCall("HassTurnOff", {"domain": "light"}), "turn off the dishwasher", HOME, None)
+    assert grounded(ToolCall("HassTurnOff", {"domain": "light"}), "turn off all the lights", HOME, None)
+    assert grounded(ToolCall("HassTurnOff", {"domain": "cover"}), "把窗帘都拉上", HOME, None)
+    assert not grounded(ToolCall("HassTurnOn", {"domain": "fan"}), "把灯都打开", HOME, None)

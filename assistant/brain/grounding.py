@@ -92,6 +92,8 @@ def grounded(call: ToolCall, text: str, inventory: Inventory, speaker_area: str 
         if named and not any(_names(e, said, here, index) for e in named):
             return False
     elif call.args.get("area") or call.args.get("domain") or call.args.get("device_class"):
+        if here is None and not call.args.get("area") and not call.args.get("floor") and not _kind_said(call, text):
+            return False  # every light of the home, for words that never named lights ("the dishwasher")
         if call.args.get("domain") and _garbled_kind(said, call.args.get("area")):
             return False  # "open the living room lines": an unknown word where the kind belongs
         return not _singles_out(call, said, here, index)
@@ -106,6 +108,19 @@ def _qualifies_otherwise(a: str, b: str, own: set[str], joined: str, room_words:
     if a in own or a in room_words or a in STOP or a in VERBS or a in words.DOMAIN_WORDS:
         return False
     return not _close(a, own, joined)
+
+
+def _kind_said(call: ToolCall, text: str) -> bool:
+    """The words name the call's kind of device ("all the lights", "把灯都关了") or its class."""
+    domain, device_class = call.args.get("domain"), call.args.get("device_class")
+    k = words.key(text)
+    if words.is_chinese(k):
+        return any(w in k and (d == domain or (device_class and words.device_class_of_word(w) == device_class))
+                   for w, d in words.DOMAIN_WORDS.items() if words.is_chinese(w))
+    toks = [words.singular(t) for t in k.split()]
+    spans = toks + [f"{a} {b}" for a, b in itertools.pairwise(toks)]
+    return any(words.domain_of_word(t) == domain or (device_class and words.device_class_of_word(t) == device_class)
+               for t in spans if t)
 
 
 def _garbled_kind(said: str, area: object) -> bool:
