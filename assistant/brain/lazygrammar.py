@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import math
 from typing import Any
@@ -83,8 +84,10 @@ class LazyGrammarSampler:
             self.close()
 
 
+@functools.cache
 def llama_class() -> type:
-    """``llama_cpp.Llama`` whose greedy grammar-constrained decodes use :class:`LazyGrammarSampler`."""
+    """``llama_cpp.Llama`` whose greedy grammar-constrained decodes use :class:`LazyGrammarSampler`
+    (one class per process, however many callers load a model)."""
     from llama_cpp import Llama
 
     class LazyGrammarLlama(Llama):  # type: ignore[misc]
