@@ -84,6 +84,9 @@ class WakeConfig:
     candidate), other talk -9.5 and below; higher values trade recall for fewer false accepts."""
     verify_delay_frames: int = 2
     """With ``verify``: 80 ms frames heard after a candidate before it is checked (the phrase's end)."""
+    sleep_in_silence: bool = True
+    """Skip the wake model on frames no louder than the room's noise floor and catch up on them when
+    sound returns (identical scores, a third of the idle CPU); false scores every frame."""
     melspec_model: str = ""
     """Path to openWakeWord's melspectrogram.onnx; empty = bundled."""
     embedding_model: str = ""
@@ -155,6 +158,9 @@ class BrainConfig:
     """GGUF file; empty = bundled Gemma 3 270M with Hearth's adapter."""
     llm_adapter: str = ""
     """GGUF LoRA adapter; empty = Hearth's bundled adapter for the bundled model, "none" = no adapter."""
+    merge_adapter: bool = True
+    """Fold the adapter into the model once (cached; ~25 s the first time) instead of applying it to
+    every token at run time: 25 % faster prompts, 10 % faster answers, ~30 MB more memory."""
     chat_format: str = ""
     """llama.cpp chat format for a user-supplied model; empty = the model's own template."""
     n_ctx: int = 0

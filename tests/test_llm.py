@@ -145,7 +145,9 @@ def test_lazy_grammar_picks_what_the_full_grammar_filter_picks(caller: LlamaTool
                      {"entity_id": "light.study_ceiling", "name": "Study Ceiling Light", "area": "study"},
                      {"entity_id": "cover.study", "name": "Study Curtains", "area": "study"}],
     })
-    ref = Llama(model_path=str(caller.model_path), lora_path=str(caller.adapter), n_ctx=2048, verbose=False)
+    runtime = caller.loaded_path == caller.model_path  # the adapter applied at run time, not merged
+    ref = Llama(model_path=str(caller.loaded_path), n_ctx=2048, verbose=False,
+                **({"lora_path": str(caller.adapter)} if runtime else {}))
     filtered = 0
     for text in ("turn on the study ceiling lamp", "close the curtains in the study", "turn on the jacuzzi",
                  "open the study blinds", "start the sprinkler in the garden"):
@@ -157,3 +159,35 @@ def test_lazy_grammar_picks_what_the_full_grammar_filter_picks(caller: LlamaTool
         theirs = ref.create_completion(full, max_tokens=48, temperature=0.0, top_k=1, stop=["\n"], grammar=g)
         assert ours["choices"][0]["text"] == theirs["choices"][0]["text"], text
     assert filtered > 0  # the model's own pick was refused somewhere, and the slow path chose the same
+
+
+def test_the_merged_model_answers_as_the_adapter_applied_at_run_time(caller: LlamaToolCaller) -> None:
+    """The bundled adapter is folded into the base (cached) and decodes what the run-time adapter does."""
+    from assistant.brain import prompt
+
+    assert caller.loaded_path != caller.model_path and caller.loaded_path.exists()
+    runtime = LlamaToolCaller(caller.model_path, adapter=caller.adapter, merge=False)
+    assert runtime.loaded_path == caller.model_path
+    texts = ("turn on the kitchen light", "switch the kettle off", "it's too dark in the bedroom",
+             "what's the weather like", "把卧室的灯打开", "客厅电视关掉", "start the study fan please",
+             "tell me a joke")
+    same = 0
+    for text in texts:
+        full = prompt.render(text, tools=TOOLS, inventory=HOME, area="kitchen", history=())
+        g = caller._grammar(TOOLS, HOME)
+        a = caller._complete(full, g)
+        b = runtime._complete(full, runtime._grammar(TOOLS, HOME))
+        same += a == b
+    assert same == len(texts)
+
+
+def test_merging_is_cached_and_a_bad_adapter_falls_back_to_run_time(tmp_path: Path, caller: LlamaToolCaller) -> None:
+    from assistant.brain import merge
+
+    first = merge.merged(caller.model_path, caller.adapter, tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert merge.merged(caller.model_path, caller.adapter, tmp_path) == first
+    assert first.stat().st_mtime_ns == stamp and not list(tmp_path.glob("*.part"))
+    with pytest.raises(ModelError, match="not a LoRA adapter"):
+        merge.merged(caller.model_path, caller.model_path, tmp_path)  # a model is no adapter
+    assert not list(tmp_path.glob("*.part"))

@@ -138,3 +138,26 @@ def test_raw_audio_keeps_the_newest_samples() -> None:
             assert raw.tail(k).tolist() == list(ref)[-k:]
     raw.clear()
     assert len(raw) == 0
+
+
+def test_sleeping_through_silence_changes_no_score_it_computes() -> None:
+    """The model sleeps through silent frames and catches up when sound returns: every frame it
+    scores gets the score of a model that never sleeps, and it still wakes on the phrase."""
+    phrase = speak("Hey Jarvis.")
+    talk = concat(silence(3.0), phrase, silence(0.5), speak("Turn on the light.", "espeak"),
+                  silence(5.5), phrase, silence(1.0))
+    room = noise(len(talk) / 16000, "pink", 0.002, seed=5)  # a quiet room under everything
+    audio = np.clip(talk.astype(np.int32) + room[:len(talk)], -32768, 32767).astype(np.int16)
+    awake = OpenWakeWordDetector(WakeConfig(sleep_in_silence=False))
+    gated = OpenWakeWordDetector(WakeConfig(sleep_in_silence=True))
+    found: dict[str, list[Detection]] = {"awake": [], "gated": []}
+    pairs: list[tuple[float, float]] = []
+    for frame in frames_of(audio, FRAME_SAMPLES):
+        found["awake"] += awake.process(frame)
+        found["gated"] += gated.process(frame)
+        pairs.append((awake.scores["hey_jarvis"], gated.scores["hey_jarvis"]))
+    assert gated._gate is not None and gated._gate.slept > len(pairs) // 3
+    scored = [(a, g) for a, g in pairs if g != 0.0]
+    assert len(scored) >= 20
+    assert max(abs(a - g) for a, g in scored) < 1e-4
+    assert found["gated"] == found["awake"] and len(found["gated"]) == 2

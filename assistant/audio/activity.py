@@ -33,18 +33,21 @@ def level_db(audio: np.ndarray) -> float:
 class VoiceActivity:
     """Tracks the noise floor over frames; :attr:`active` while a voice was heard within the hangover."""
 
-    def __init__(self, frame_s: float) -> None:
+    def __init__(self, frame_s: float, above_floor_db: float = ABOVE_FLOOR_DB) -> None:
         self.frame_s = frame_s
+        self.above_floor_db = above_floor_db
         self.floor_db: float | None = None
+        self.db = SILENT_DBFS
+        """The latest frame's level, dBFS."""
         self._since_voice_s = math.inf
 
     def update(self, frame: np.ndarray) -> bool:
-        db = max(level_db(frame), SILENT_DBFS)
+        db = self.db = max(level_db(frame), SILENT_DBFS)
         if self.floor_db is None or db < self.floor_db:
             self.floor_db = db
         else:
             self.floor_db = min(db, self.floor_db + FLOOR_RISE_DB_PER_S * self.frame_s)
-        voiced = db > max(self.floor_db, SILENT_DBFS + 20) + ABOVE_FLOOR_DB
+        voiced = db > max(self.floor_db, SILENT_DBFS + 20) + self.above_floor_db
         self._since_voice_s = 0.0 if voiced else self._since_voice_s + self.frame_s
         return voiced
 

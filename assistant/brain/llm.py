@@ -57,11 +57,21 @@ class LlamaToolCaller:
     """Implements :class:`assistant.brain.llm_base.ToolCaller` with llama-cpp-python."""
 
     def __init__(self, model_path: Path, *, adapter: Path | None = None, chat: bool = False,
-                 chat_format: str | None = None, n_ctx: int = 0, threads: int = 2) -> None:
-        """``n_ctx`` 0: :data:`CHAT_N_CTX` for a chat model, else :data:`OWN_N_CTX`."""
+                 chat_format: str | None = None, n_ctx: int = 0, threads: int = 2, merge: bool = True) -> None:
+        """``n_ctx`` 0: :data:`CHAT_N_CTX` for a chat model, else :data:`OWN_N_CTX`. ``merge``: load
+        the model with the adapter folded in (:mod:`assistant.brain.merge`) instead of applying it
+        at run time; a pair that cannot be merged is loaded the run-time way."""
         _check_gguf(model_path, "LLM model")
+        load_path, lora = model_path, adapter
         if adapter is not None:
             _check_gguf(adapter, "LLM adapter")
+            if merge:
+                from assistant.brain.merge import merged
+
+                try:
+                    load_path, lora = merged(model_path, adapter), None
+                except ModelError as e:
+                    log.warning("%s; applying the adapter at run time", e)
         try:
             from assistant.brain.lazygrammar import llama_class
 
@@ -72,14 +82,14 @@ class LlamaToolCaller:
         logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         n_ctx = n_ctx or (CHAT_N_CTX if chat else OWN_N_CTX)
         kwargs: dict[str, Any] = {"n_ctx": n_ctx, "n_threads": threads, "verbose": False}
-        if adapter is not None:
-            kwargs["lora_path"] = str(adapter)
+        if lora is not None:
+            kwargs["lora_path"] = str(lora)
         if chat_format:
             kwargs["chat_format"] = chat_format
         with tempfile.TemporaryFile(mode="w+") as native_log:
             try:
                 with _stderr_to(native_log):
-                    self.llm = Llama(model_path=str(model_path), **kwargs)
+                    self.llm = Llama(model_path=str(load_path), **kwargs)
             except (ValueError, RuntimeError, OSError) as e:
                 native_log.seek(0)
                 detail = " ".join(native_log.read().strip().splitlines()[-3:])
@@ -87,6 +97,8 @@ class LlamaToolCaller:
                                  f"{f' with adapter {adapter}' if adapter else ''}: {e} {detail}; "
                                  "check the file (hearth models) or set brain.llm_model to another GGUF") from e
         self.model_path, self.adapter, self.chat = model_path, adapter, chat
+        self.loaded_path = load_path
+        """The file llama.cpp runs: the merged model, or ``model_path`` (with ``adapter`` at run time)."""
         self._grammars: dict[str, Any] = {}
         self._lock = threading.Lock()  # one llama.cpp context: a prefetch and a call never overlap
 
@@ -99,7 +111,7 @@ class LlamaToolCaller:
             if b.llm_adapter not in ("", "none"):
                 adapter = modelstore.user_path(b.llm_adapter, "brain.llm_adapter")
             return cls(model, adapter=adapter, chat=True, chat_format=b.chat_format or None,
-                       n_ctx=b.n_ctx, threads=b.threads)
+                       n_ctx=b.n_ctx, threads=b.threads, merge=b.merge_adapter)
         model = modelstore.path(BASE_ID)
         if b.llm_adapter == "none":
             adapter = None
@@ -107,7 +119,7 @@ class LlamaToolCaller:
             adapter = modelstore.user_path(b.llm_adapter, "brain.llm_adapter")
         else:
             adapter = modelstore.path(ADAPTER_ID)
-        return cls(model, adapter=adapter, n_ctx=b.n_ctx, threads=b.threads)
+        return cls(model, adapter=adapter, n_ctx=b.n_ctx, threads=b.threads, merge=b.merge_adapter)
 
     # -- the bundled model's own format -------------------------------------------------------
     def _grammar(self, tools: Sequence[ToolSpec], inventory: Inventory) -> Any:

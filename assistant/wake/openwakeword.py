@@ -17,6 +17,7 @@ from assistant.audio import SAMPLE_RATE
 from assistant.config import WakeConfig
 from assistant.errors import ModelError, WakeError
 from assistant.wake.base import Detection
+from assistant.wake.idle import IdleGate
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ class OpenWakeWordDetector:
     then ignored for ``refractory_s``. Frames captured while Hearth itself plays are not
     scored (``process(frame, muted=True)`` or ``suppress(until_t_s)``); the model state is
     reset when listening resumes so Hearth's own voice never carries over into a detection.
+    With ``sleep_in_silence`` the model sleeps through frames at the room's noise floor
+    (:mod:`assistant.wake.idle`); their scores read 0.
     """
 
     def __init__(self, cfg: WakeConfig, seed: int = 0) -> None:
@@ -142,6 +145,7 @@ class OpenWakeWordDetector:
         self._last: dict[str, float] = {}
         self._suppress_until = -1.0
         self._dirty = False
+        self._gate = IdleGate(FRAME_SAMPLES / SAMPLE_RATE) if cfg.sleep_in_silence else None
         rng = np.random.default_rng(seed)
         noise = rng.integers(-1000, 1000, int(SEED_S * SAMPLE_RATE)).astype(np.int16)
         # A copy: ONNX Runtime's output array would keep the session's whole memory arena alive.
@@ -164,6 +168,8 @@ class OpenWakeWordDetector:
         self._run = dict.fromkeys(self.words, 0)
         self.scores = dict.fromkeys(self.words, 0.0)
         self._dirty = False
+        if self._gate is not None:
+            self._gate.reset()
 
     def reset(self) -> None:
         """Forget buffered audio, scores and refractory timers; the stream clock keeps running."""
@@ -180,6 +186,8 @@ class OpenWakeWordDetector:
         self.reset()
         self.t_s = 0.0
         self._suppress_until = -1.0
+        if self._gate is not None:
+            self._gate.restart()
 
     def suppress(self, until_t_s: float) -> None:
         """Ignore frames ending at or before ``until_t_s`` (stream seconds), e.g. Hearth's reply."""
@@ -196,6 +204,14 @@ class OpenWakeWordDetector:
             return []
         if self._dirty:
             self._reset_model()
+        if self._gate is not None:
+            missed = self._gate.admit(frame)
+            if missed is None:
+                self._run = dict.fromkeys(self.words, 0)
+                self.scores = dict.fromkeys(self.words, 0.0)
+                return []
+            for old in missed:  # catch up on what it slept through; silent frames hold no wake word
+                self._model.predict(old)
         scores = self._model.predict(frame)
         found: list[Detection] = []
         for key, score in scores.items():
