@@ -191,3 +191,43 @@ def test_merging_is_cached_and_a_bad_adapter_falls_back_to_run_time(tmp_path: Pa
     with pytest.raises(ModelError, match="not a LoRA adapter"):
         merge.merged(caller.model_path, caller.model_path, tmp_path)  # a model is no adapter
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_drafted_names_change_no_line_only_the_steps(caller: LlamaToolCaller) -> None:
+    """Decoding with the home's names drafted ahead writes the library's own greedy line, in fewer steps."""
+    from assistant.brain import grammar, prompt
+    from assistant.brain.decode import NameDrafter, greedy_line
+
+    near = inventory.parse({
+        "areas": [{"id": "den", "name": "Den"}, {"id": "east_kitchen", "name": "East Kitchen"}],
+        "entities": [{"entity_id": "fan.den", "name": "Fan", "area": "den"},
+                     {"entity_id": "fan.den_2", "name": "Fan 2", "area": "den"},
+                     {"entity_id": "fan.ek", "name": "East Kitchen Ceiling Fan", "area": "east_kitchen"},
+                     {"entity_id": "light.ek", "name": "East Kitchen Ceiling Light", "area": "east_kitchen"}],
+    })
+    steps = {"plain": 0, "drafted": 0, "library": 0}
+    ctx = caller.llm._ctx
+    decode = ctx.decode
+
+    def counted(batch):  # type: ignore[no-untyped-def]
+        steps[mode] += 1
+        return decode(batch)
+
+    ctx.decode = counted
+    try:
+        for text in ("switch on the east kitchen ceiling fan", "turn off fan 2", "turn on the fan in the den",
+                     "lights off in the east kitchen", "turn on the jacuzzi"):
+            full = prompt.render(text, tools=TOOLS, inventory=near, area=None, history=())
+            g = caller._grammar(TOOLS, near)
+            mode = "plain"
+            plain = greedy_line(caller.llm, full, g, max_tokens=64)
+            mode = "drafted"
+            drafted = greedy_line(caller.llm, full, g, max_tokens=64,
+                                  draft=NameDrafter(grammar.Vocabulary(near), [t.name for t in TOOLS]))
+            mode = "library"
+            library = caller.llm.create_completion(full, max_tokens=64, temperature=0.0, top_k=1, stop=["\n"],
+                                                   grammar=g)["choices"][0]["text"]
+            assert plain == drafted == library, text
+    finally:
+        del ctx.decode
+    assert steps["drafted"] < 0.85 * steps["plain"] < steps["library"]
