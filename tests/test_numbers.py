@@ -47,10 +47,28 @@ def test_a_percentage_the_user_never_said_is_replaced_by_the_one_they_did() -> N
     fixed = numbers.reconcile(wrong, "把百叶窗打开到百分之五十", spec)
     assert fixed.args == {"name": "百叶窗", "position": 50}
     kept = ToolCall("HassSetPosition", {"name": "blinds", "position": 50})
-    assert numbers.reconcile(kept, "open the blinds halfway", spec) == kept  # nothing said: trust the model
+    assert numbers.reconcile(kept, "open the blinds halfway", spec) == kept
+    odd = ToolCall("HassSetPosition", {"name": "blinds", "position": 3})
+    assert numbers.reconcile(odd, "I'd like the blinds halfway, please", spec).args["position"] == 50
+    assert numbers.reconcile(odd, "blinds three quarters open", spec).args["position"] == 75
+    assert numbers.reconcile(odd, "把窗帘打开一半", spec).args["position"] == 50
+    assert numbers.reconcile(odd, "open the blinds for half an hour", spec) == odd  # a time, not a share
+    assert numbers.reconcile(odd, "open the blinds", spec) == odd  # nothing said: trust the model
     both = ToolCall("HassLightSet", {"name": "lamp", "brightness": 7})
     assert numbers.reconcile(both, "at 7 set the lamp to 30 percent", _spec("HassLightSet")) == both
     two = ToolCall("HassLightSet", {"name": "lamp", "brightness": 45})
     assert numbers.reconcile(two, "set the lamp to 40 or 50", _spec("HassLightSet")) == two  # which one? leave it
     timer = ToolCall("HassStartTimer", {"minutes": 90})
     assert numbers.reconcile(timer, "a timer for an hour and a half, 1 of them", _spec("HassStartTimer")) == timer
+
+
+def test_a_complaint_about_the_light_turns_a_call_that_would_make_it_worse() -> None:
+    from assistant.brain.complaints import direct
+
+    off = ToolCall("HassTurnOff", {"area": "Office", "domain": "light"})
+    assert direct(off, "it's way too dark in the office") == ToolCall("HassTurnOn", off.args)
+    assert direct(off, "卧室太暗了") == ToolCall("HassTurnOn", off.args)
+    on = ToolCall("HassTurnOn", {"name": "Desk Lamp"})
+    assert direct(on, "it's too dark in here") == on  # already the right way
+    assert direct(on, "way too bright in here") == ToolCall("HassTurnOff", on.args)
+    assert direct(off, "turn off the office lights") == off  # no complaint: the words decide

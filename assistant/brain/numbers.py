@@ -2,8 +2,8 @@
 
 A small model copying "百分之五十" into a call sometimes writes 5, or "forty" becomes 14. A
 percentage argument (brightness, position, volume) that is not a number the user said is replaced
-by the one percentage-sized number the utterance holds; with none or several, the call is left as
-it is ("halfway" has no number and means 50).
+by the one percentage-sized number the utterance holds, or the one share it names ("halfway" is
+50, "three quarters" 75); with none or several, the call is left as it is.
 """
 
 from __future__ import annotations
@@ -80,6 +80,28 @@ def said(text: str) -> list[float]:
     return out
 
 
+_SHARES = (
+    (re.compile(r"\bthree[\s-]quarters?\b", re.IGNORECASE), 75.0),
+    (re.compile(r"\b(?:a |one )?quarter\b", re.IGNORECASE), 25.0),
+    (re.compile(r"\bhalf(?:way)?\b", re.IGNORECASE), 50.0),
+    (re.compile(r"一半"), 50.0),
+)
+_SHARE_WORDS = re.compile("|".join(p.pattern for p, _ in _SHARES), re.IGNORECASE)
+_NOT_SHARES = re.compile(r"\b(?:(?:a |one |three )?quarters? of an? (?:hour|minute)|half an? (?:hour|minute)|"
+                         r"an? half hour|(?:hour|minute)s? and a half)\b|半个?(?:小时|钟头)|半分钟", re.IGNORECASE)
+
+
+def shares(text: str) -> list[float]:
+    """Percentages said as words: "halfway" 50, "a quarter" 25, "一半" 50 ("half an hour" is a time)."""
+    rest = _NOT_SHARES.sub(" ", text)
+    out: list[float] = []
+    for pattern, value in _SHARES:
+        if pattern.search(rest):
+            out.append(value)
+            rest = pattern.sub(" ", rest)
+    return out
+
+
 def _percent_args(spec: ToolSpec) -> list[str]:
     props: dict[str, Any] = spec.parameters.get("properties", {})
     return [k for k, p in props.items() if p.get("type") in ("integer", "number")
@@ -93,12 +115,13 @@ def reconcile(call: ToolCall, text: str, spec: ToolSpec | None) -> ToolCall:
     keys = [k for k in _percent_args(spec) if isinstance(call.args.get(k), int | float)]
     if not keys:
         return call
-    numbers = said(text)
-    candidates = {n for n in numbers if 0 <= n <= 100}
+    spoken = shares(text)
+    numbers = said(_SHARE_WORDS.sub(" ", text) if spoken else text)  # "three quarters" is no 3
+    candidates = {n for n in numbers if 0 <= n <= 100} | set(spoken)
     args = dict(call.args)
     for key in keys:
         value = float(args[key])
-        if value in numbers or len(candidates) != 1:
+        if value in numbers or value in spoken or len(candidates) != 1:
             continue
         fixed = next(iter(candidates))
         log.info("LLM wrote %s=%s but the user said %s; using what was said", key, args[key], fixed)

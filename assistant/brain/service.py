@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant import i18n
-from assistant.brain import candidates, compound, followup, mixed, numbers, slotfill
+from assistant.brain import candidates, complaints, compound, followup, mixed, numbers, slotfill
 from assistant.brain.confirm import answer, guard
 from assistant.brain.fastpath import FastPath
 from assistant.brain.gate import PIN_MASK, Gate, Pending
@@ -279,6 +279,7 @@ class HearthBrain:
                 if call is not None:
                     skill = self.registry.get(call.name)
                     call = numbers.reconcile(call, heard, skill.spec if skill is not None else None)
+                    call = complaints.direct(call, heard)
             except Exception as e:
                 log.exception("LLM tool caller failed on %r", text)
                 result = SkillResult(reply=i18n.text("brain.not_understood", lang),
