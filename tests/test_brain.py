@@ -251,6 +251,15 @@ def test_prefetch_skips_what_templates_and_follow_ups_answer(brain: HearthBrain,
     assert llm.asked == []
 
 
+def test_a_loose_template_match_the_home_cannot_resolve_starts_the_llm_early(brain: HearthBrain,
+                                                                             llm: ScriptedCaller) -> None:
+    llm.enqueue(None)
+    assert brain.prefetch("turn on the toaster") is False  # the templates guessed a name this home lacks
+    assert len(llm.asked) == 1
+    u = brain.understand("turn on the toaster")
+    assert len(llm.asked) == 1 and u.reply == "I don't know a device called toaster."
+
+
 def test_a_percentage_the_llm_miscopied_is_taken_from_the_words(brain: HearthBrain, llm: ScriptedCaller) -> None:
     llm.enqueue(ToolCall("HassSetPosition", {"name": "百叶窗", "position": 5}))
     u = brain.understand("把百叶窗打开到百分之五十")

@@ -380,8 +380,11 @@ class HearthBrain:
                 text, language=lang, area=area_id, skills=self._arg_names(),
                 accept=lambda c: self._resolves(c, area_id),
             )
-            if m is not None:
-                return None if m.loose else True  # a loose match guessed at its device name
+            if m is not None and not m.loose:
+                return True
+            if m is not None and m.resolved:
+                return None  # a loose match guessed at its device name: the templates take it
+            # A loose match whose name this home lacks falls to the LLM when the turn ends: start it.
         if self.tool_caller is None or len(self._parts(text, lang, area_id)) > 1:
             return None  # several commands: each is understood when the turn ends
         key = _llm_key(text, home, area_id, lang, conv.history)
