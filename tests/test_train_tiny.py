@@ -39,7 +39,7 @@ def test_tiny_recipe_produces_an_adapter_llama_cpp_loads(tmp_path: Path) -> None
 
     home = inventory.load(inventory.bundled_path())
     tools = training_tools()
-    caller = LlamaToolCaller(modelstore.path("gemma3-270m"), adapter=adapter)
+    caller = LlamaToolCaller(modelstore.path("gemma3-270m"), adapter=adapter, merge=False)
     caller.warm(tools, home)
     r = caller.call("turn on the kitchen light", tools=tools, inventory=home, area="kitchen")
     assert r.raw.strip(), "no output"

@@ -121,6 +121,7 @@ def greedy_line(llm: Any, prompt: str, grammar: Any, *, max_tokens: int,
                 break
     finally:
         sampler.close()
+        llm._requires_eval = True  # the last logits may be a dropped draft's: never reuse them as the prompt's
     return _line(llm, out)
 
 

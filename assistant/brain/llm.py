@@ -50,6 +50,9 @@ def _check_gguf(path: Path, what: str) -> None:
 
 OWN_N_CTX = 2048
 """Context of the bundled model: its longest prompt (tools, ≤ 30 candidates, two turns) is < 900 tokens."""
+OWN_N_BATCH = 128
+"""Tokens per evaluation step of the bundled model: a command's prompt past the cached prefix is
+40-120 tokens, and llama.cpp's compute buffers grow with the step (512: +16 MB for nothing)."""
 CHAT_N_CTX = 4096
 """Context of a user's chat model, whose template lists every tool's JSON schema."""
 
@@ -83,6 +86,8 @@ class LlamaToolCaller:
         logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         n_ctx = n_ctx or (CHAT_N_CTX if chat else OWN_N_CTX)
         kwargs: dict[str, Any] = {"n_ctx": n_ctx, "n_threads": threads, "verbose": False}
+        if not chat:
+            kwargs.update(n_batch=OWN_N_BATCH, n_ubatch=OWN_N_BATCH)
         if lora is not None:
             kwargs["lora_path"] = str(lora)
         if chat_format:

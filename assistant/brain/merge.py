@@ -45,9 +45,15 @@ def cache_dir() -> Path:
     return modelstore.data_dir() / "merged"
 
 
+def _family(base: Path, adapter: Path) -> str:
+    """Merges of the same two files (by path): a new one makes the others stale."""
+    where = hashlib.sha256(f"{base.resolve()}|{adapter.resolve()}".encode()).hexdigest()[:8]
+    return f"{base.stem}+{adapter.stem}-{where}"
+
+
 def merged_path(base: Path, adapter: Path, directory: Path | None = None) -> Path:
     """Where the merged model of ``base`` and ``adapter`` is cached."""
-    return (directory or cache_dir()) / f"{base.stem}+{adapter.stem}-{_digest(base, adapter)}.gguf"
+    return (directory or cache_dir()) / f"{_family(base, adapter)}-{_digest(base, adapter)}.gguf"
 
 
 def merged(base: Path, adapter: Path, directory: Path | None = None) -> Path:
@@ -65,7 +71,7 @@ def merged(base: Path, adapter: Path, directory: Path | None = None) -> Path:
     except (ValueError, KeyError, OSError, NotImplementedError) as e:
         tmp.unlink(missing_ok=True)
         raise ModelError(f"cannot merge adapter {adapter} into {base}: {e}") from e
-    for old in out.parent.glob(f"{base.stem}+{adapter.stem}-*.gguf"):  # earlier adapters' merges
+    for old in out.parent.glob(f"{_family(base, adapter)}-*.gguf"):  # earlier versions of these files
         if old != out:
             old.unlink(missing_ok=True)
     log.info("merged %d tensors in %.1f s", n, time.perf_counter() - t0)
