@@ -62,8 +62,7 @@ def speak(text: str, voice: str = "piper", lang: str = "en") -> np.ndarray:
 
 def speak_again(text: str) -> np.ndarray:
     """Another rendition of ``text`` in Hearth's Piper voice (Piper varies each one; not cached)."""
-    synth = _piper()
-    return resample(np.concatenate(list(synth.synthesize(text))), synth.sample_rate, SAMPLE_RATE)
+    return _speak.__wrapped__(text, "piper", "en").copy()
 
 
 def silence(seconds: float) -> np.ndarray:

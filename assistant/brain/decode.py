@@ -88,16 +88,20 @@ def greedy_line(llm: Any, prompt: str, grammar: Any, *, max_tokens: int,
     sampler = LazyGrammarSampler(llm._model.vocab, grammar, llm._n_vocab)
     eos = llm.token_eos()
     out: list[int] = []
+
+    def over(text: str) -> bool:
+        """The line is complete after ``out`` (whose text is ``text``)."""
+        return out[-1] == eos or "\n" in text or finished(text) or len(out) >= max_tokens
+
     try:
         tok = sampler.sample(llm._ctx, -1)
         while True:
             out.append(tok)
             text = _text(llm, out)
-            if (tok == eos or "\n" in text or finished(text) or len(out) >= max_tokens
-                    or (stop is not None and stop())):
+            if over(text) or (stop is not None and stop()):
                 break
             ahead = draft(text) if draft is not None else ""
-            room = min(MAX_DRAFT, llm.n_ctx() - llm.n_tokens - 1)
+            room = max(0, min(MAX_DRAFT, llm.n_ctx() - llm.n_tokens - 1))
             drafted = llm.tokenize(ahead.encode("utf-8"), add_bos=False, special=False)[:room] if ahead else []
             n_past = llm.n_tokens
             batch = [tok, *drafted]
@@ -109,8 +113,7 @@ def greedy_line(llm: Any, prompt: str, grammar: Any, *, max_tokens: int,
                 t = sampler.sample(llm._ctx, i if drafted else -1)
                 if i < len(drafted) and t == drafted[i]:
                     out.append(t)
-                    done = _text(llm, out)
-                    if t == eos or "\n" in done or finished(done) or len(out) >= max_tokens:
+                    if over(_text(llm, out)):
                         return _line(llm, out)
                     continue
                 keep = n_past + i + 1  # positions after the disagreement hold dropped drafts
