@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.brain.candidates import MAX_AREAS, MAX_ENTITIES, select
+from assistant.brain.candidates import MAX_AREAS, MAX_ELSEWHERE, MAX_ENTITIES, select
 from assistant.brain.grounding import grounded
 from assistant.brain.llm_base import LlmResult
 from assistant.brain.service import HearthBrain
@@ -71,6 +71,27 @@ def test_candidates_read_slips_rooms_floors_and_chinese() -> None:
     assert here.area("study") is not None and ids(here)
     floor = select(ix, "turn off everything on the third floor")
     assert floor.areas and all(a.floor == "Third Floor" for a in floor.areas)
+
+
+def test_a_thing_the_room_said_lacks_brings_a_few_neighbours_not_the_whole_home(big_index: NameIndex) -> None:
+    """"the Old Attic Ceiling Light" where the Old Attic has none: the room's own devices, and at
+    most a few ceiling lights elsewhere, rooms sharing a word with the one said first."""
+    lacking = [a for a in BIG.areas if len(a.name.split()) == 2
+               and not any(e.area == a.id and e.name.endswith("Ceiling Light") for e in BIG.entities)]
+    assert lacking
+    tried = 0
+    for a in lacking[:10]:
+        sub = select(big_index, f"switch off the {a.name} Ceiling Light")
+        mine = {e.entity_id for e in BIG.entities if e.area == a.id}
+        away = [e for e in sub.entities if e.area != a.id]
+        assert ids(sub) & mine and 0 < len(away) <= MAX_ELSEWHERE, a.name
+        assert all(e.name.endswith("Ceiling Light") for e in away)
+        related = [e for e in BIG.entities if e.area != a.id and e.name.endswith("Ceiling Light")
+                   and set(a.name.split()) & set((BIG.area(e.area) or a).name.split())]
+        if len(related) >= MAX_ELSEWHERE:
+            tried += 1
+            assert all(e in related for e in away), a.name
+    assert tried
 
 
 def test_a_small_home_is_shown_whole() -> None:

@@ -148,17 +148,26 @@ def test_lazy_grammar_picks_what_the_full_grammar_filter_picks(caller: LlamaTool
     runtime = caller.loaded_path == caller.model_path  # the adapter applied at run time, not merged
     ref = Llama(model_path=str(caller.loaded_path), n_ctx=2048, verbose=False,
                 **({"lora_path": str(caller.adapter)} if runtime else {}))
-    filtered = 0
+    refused = 0
     for text in ("turn on the study ceiling lamp", "close the curtains in the study", "turn on the jacuzzi",
                  "open the study blinds", "start the sprinkler in the garden"):
         full = prompt.render(text, tools=TOOLS, inventory=near, area="study", history=())
         g = caller._grammar(TOOLS, near)
         ours = caller.llm.create_completion(full, max_tokens=48, temperature=0.0, top_k=1, stop=["\n"], grammar=g)
         assert isinstance(caller.llm._sampler, LazyGrammarSampler)
-        filtered += caller.llm._sampler.full_filters
+        refused += caller.llm._sampler.refusals
         theirs = ref.create_completion(full, max_tokens=48, temperature=0.0, top_k=1, stop=["\n"], grammar=g)
         assert ours["choices"][0]["text"] == theirs["choices"][0]["text"], text
-    assert filtered > 0  # the model's own pick was refused somewhere, and the slow path chose the same
+    assert refused > 0  # the model's own pick was refused somewhere, and the shortlist chose the same
+    # A grammar the model would never follow by itself: the shortlist fails, the whole vocabulary is filtered.
+    from llama_cpp import LlamaGrammar
+
+    odd = LlamaGrammar.from_string('root ::= " Zygote" [0-9] [0-9] " quokka"', verbose=False)
+    full = prompt.render("turn on the study lamp", tools=TOOLS, inventory=near, area="study", history=())
+    ours = caller.llm.create_completion(full, max_tokens=12, temperature=0.0, top_k=1, grammar=odd)
+    assert caller.llm._sampler.full_filters > 0
+    theirs = ref.create_completion(full, max_tokens=12, temperature=0.0, top_k=1, grammar=odd)
+    assert ours["choices"][0]["text"] == theirs["choices"][0]["text"]
 
 
 def test_the_merged_model_answers_as_the_adapter_applied_at_run_time(caller: LlamaToolCaller) -> None:

@@ -31,6 +31,9 @@ KEEP_SHARE = 0.5
 """When a command names something specific, devices scoring under this share of the best are left out."""
 SPECIFIC = 1.5
 """The best score at which a command counts as naming something specific."""
+MAX_ELSEWHERE = 3
+"""Devices outside the rooms said that are shown beside them: the room may be misnamed ("Old Attic"
+for "South Attic"), but a thing the room lacks must not bring every ceiling light of the home."""
 AREA_BONUS = 2.0
 ROOM_BONUS = 0.5
 KIND_BONUS = 1.0
@@ -78,8 +81,17 @@ def select(
     for aid in [*said_areas, *([room.id] if room else [])]:
         for e in index.by_area.get(aid, ()):
             pool.setdefault(e.entity_id, e)
+    said_words = {w for a in said_areas.values() for w in words.key(a.name).split()}
+
+    def unrelated(e: Entity) -> bool:
+        """Not in a room that shares a word with a room said ("South Attic" for "Old Attic")."""
+        return not said_words & set(words.key(_area_name(inv, e.area)).split())
+
     if len(pool) < limit and common:
-        for e in index.entities_with_words(common)[: limit - len(pool)]:
+        fill = index.entities_with_words(common)
+        if said_words:
+            fill.sort(key=unrelated)  # stable: home order within each kind
+        for e in fill[: limit - len(pool)]:
             pool.setdefault(e.entity_id, e)
 
     def score(e: Entity) -> float:
@@ -98,9 +110,13 @@ def select(
     # Something specific was said: keep what is close to it (fewer tokens for the LLM to read).
     floor = KEEP_SHARE * top if top >= SPECIFIC else 0.0
     here = set(said_areas) | ({room.id} if room else set())
-    # A room was said: a device elsewhere stays only if it fits the words as well as the best.
-    ranked = [e for s_, e in scored[:limit]
-              if s_ >= floor and (not said_areas or e.area in here or s_ >= top)]
+    # A room was said: a device elsewhere stays only if it fits the words as well as the best, and
+    # only a few of those, rooms with a word of the room said first.
+    ranked = [e for s_, e in scored[:limit] if s_ >= floor and (not said_areas or e.area in here)]
+    if said_areas:
+        away = sorted((e for s_, e in scored if s_ >= max(floor, top) and e.area not in here), key=unrelated)
+        ranked += away[:MAX_ELSEWHERE]
+        ranked = ranked[:limit]
     extra = [e for d in GLOBAL_DOMAINS if 0 < len(index.by_domain.get(d, ())) <= MAX_GLOBAL
              for e in index.by_domain[d]]
     taken = {x.entity_id for x in ranked}
@@ -117,6 +133,11 @@ def select(
     shown = {a.id for a in areas}
     entities = sorted((e for e in ranked if e.area is None or e.area in shown), key=lambda e: index.order[e.entity_id])
     return Inventory(tuple(areas), tuple(entities))
+
+
+def _area_name(inv: Inventory, area: str | None) -> str:
+    a = inv.area(area) if area else None
+    return a.name if a is not None else ""
 
 
 def areas_said(index: NameIndex, k: str) -> tuple[dict[str, Area], str]:
