@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from assistant.brain import prompt
 from assistant.brain.llm_base import Turn
 from assistant.home import inventory
@@ -69,3 +71,21 @@ def test_garbage_output_parses_as_no_call() -> None:
     for raw in ("", " HassTurnOn {not json", " {}", " 12 + 4", " HassTurnOn [1,2]"):
         parsed = prompt.parse_output(raw)
         assert parsed.call is None and parsed.ask is None
+
+
+def test_home_wide_things_come_first_so_candidate_prompts_share_them() -> None:
+    """Weather and lists are shown with every candidate set; listed before the rooms, they stay in
+    the evaluated prefix from one command to the next instead of following the rooms that change."""
+    from assistant.brain import candidates
+    from assistant.home.index import NameIndex
+
+    index = NameIndex(HOME)
+    assert len(HOME.entities) > candidates.MAX_ENTITIES  # the demo home is shown as candidates
+    shown = candidates.select(index, "get the coffee machine going")
+    a = prompt.render("get the coffee machine going", tools=CATALOGUE, inventory=shown)
+    b = prompt.render("open the living room blinds", tools=CATALOGUE,
+                      inventory=candidates.select(index, "open the living room blinds"))
+    home_wide = next(line for line in prompt.render_home(shown) if line.startswith("-: "))
+    shared = os.path.commonprefix([a, b])
+    assert home_wide in a and home_wide in b
+    assert home_wide in shared

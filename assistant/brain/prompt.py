@@ -6,8 +6,8 @@ Layout (plain completion, no chat template)::
     HassTurnOn(name,area,floor,domain,device_class)
     ...
     home:
-    Kitchen [Ground floor]: Kitchen Light (light); Coffee Maker (switch)
     -: Home Forecast (weather)
+    Kitchen [Ground floor]: Kitchen Light (light); Coffee Maker (switch)
     request:
     before: turn on the kitchen light => HassTurnOn {"name":"Kitchen Light"}
     room: Kitchen
@@ -59,16 +59,18 @@ def tool_line(tool: ToolSpec) -> str:
 
 
 def render_home(inventory: Inventory) -> list[str]:
-    """One line per area (name, aliases, floor, then its devices); unassigned devices last."""
+    """One line per area (name, aliases, floor, then its devices), after one line of the devices of
+    no area: those are mostly home-wide (weather, lists) and shown with every candidate set, so
+    listed first they stay in the evaluated prefix while the rooms after them change."""
     lines: list[str] = []
     by_area: dict[str | None, list[str]] = {}
     for e in inventory.entities:
         names = "/".join([e.name, *e.aliases])
         by_area.setdefault(e.area, []).append(f"{names} ({e.domain})")
-    for a in inventory.areas:
-        lines.append(f"{area_label(a)}: {'; '.join(by_area.get(a.id, []))}".rstrip())
     if by_area.get(None):
         lines.append(f"-: {'; '.join(by_area[None])}")
+    for a in inventory.areas:
+        lines.append(f"{area_label(a)}: {'; '.join(by_area.get(a.id, []))}".rstrip())
     return lines
 
 
