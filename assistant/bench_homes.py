@@ -6,6 +6,10 @@ templates and half only the LLM reads; the share that acted on exactly the right
 for a near miss, on nothing; a sensitive action counts once its "are you sure?" is answered
 yes), the share that acted on a wrong one, latency per path, the cost of a names update and a
 state update, the first command after a rename, and peak RSS.
+
+Latency on a small shared machine drifts by a third between identical runs; ``rounds`` runs the
+sizes alternately that many times and reports each size's LLM p50 per round, their median, and
+the median ratio of each size to the first (the answers are the same in every round).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -109,23 +114,41 @@ def measure(cfg: Config, size: int, seed: int = 0) -> dict[str, Any]:
     }
 
 
-def run_sizes(sizes: list[int], config_path: str | None) -> list[dict[str, Any]]:
-    """Each size in a fresh process (its own peak RSS)."""
+def run_sizes(sizes: list[int], config_path: str | None, rounds: int = 1) -> list[dict[str, Any]]:
+    """Each size in a fresh process (its own peak RSS), the sizes alternated ``rounds`` times; a
+    size's row is its first round's, with every round's LLM p50 added."""
+    runs: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
+    for _ in range(max(1, rounds)):
+        for n in sizes:
+            cmd = [sys.executable, "-m", "assistant.bench_homes", str(n)]
+            if config_path:
+                cmd.append(config_path)
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise RuntimeError(f"home size {n}: {proc.stderr.strip()[-2000:]}")
+            runs[n].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     out: list[dict[str, Any]] = []
+    base = [_llm_p50(r) for r in runs[sizes[0]]]
     for n in sizes:
-        cmd = [sys.executable, "-m", "assistant.bench_homes", str(n)]
-        if config_path:
-            cmd.append(config_path)
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise RuntimeError(f"home size {n}: {proc.stderr.strip()[-2000:]}")
-        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        row = dict(runs[n][0])
+        p50s = [_llm_p50(r) for r in runs[n]]
+        row["llm_p50_rounds"] = p50s
+        known = [(a, b) for a, b in zip(p50s, base, strict=True) if a is not None and b]
+        row["llm_p50_median"] = round(statistics.median(a for a, _ in known), 1) if known else None
+        row["llm_p50_ratio"] = round(statistics.median(a / b for a, b in known), 3) if known else None
+        out.append(row)
     return out
+
+
+def _llm_p50(row: dict[str, Any]) -> float | None:
+    """A run's LLM-path p50 (None when no command took that path)."""
+    llm = row["latency_ms"].get("llm")
+    return float(llm["p50"]) if llm else None
 
 
 def format_report(rows: list[dict[str, Any]]) -> str:
     lines = ["home size  right  wrong  fast p50/p95 ms  llm p50/p95 ms  names upd ms  state us  "
-             "1st after rename ms  peak RSS MB"]
+             "1st after rename ms  peak RSS MB  llm p50 median/ratio (rounds)"]
     for r in rows:
         lat = r["latency_ms"]
         f = lat.get("fast", {"p50": float("nan"), "p95": float("nan")})
@@ -135,12 +158,18 @@ def format_report(rows: list[dict[str, Any]]) -> str:
             f"{f['p50']:>6.1f}/{f['p95']:<7.1f}  {m['p50']:>6.0f}/{m['p95']:<7.0f}  "
             f"{r['names_update_ms']:>12.1f}  {r['state_update_us']:>8.2f}  "
             f"{r['first_after_rename_ms']:>19.0f}  {r['peak_rss_mb']:>11.0f}"
+            f"  {_num(r.get('llm_p50_median'), 6, 0)}/{_num(r.get('llm_p50_ratio'), 4, 2)}"
+            f" ({len(r.get('llm_p50_rounds', [])) or 1})"
         )
     return "\n".join(lines)
 
 
-def main(cfg: Config, sizes: list[int], *, as_json: bool, config_path: str | None = None) -> int:
-    rows = run_sizes(sizes, config_path)
+def _num(v: float | None, width: int, digits: int) -> str:
+    return f"{v:>{width}.{digits}f}" if v is not None else "-".rjust(width)
+
+
+def main(cfg: Config, sizes: list[int], *, as_json: bool, config_path: str | None = None, rounds: int = 1) -> int:
+    rows = run_sizes(sizes, config_path, rounds)
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
     else:

@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--hours", type=float, default=1.0, help="with --wake: hours of other sound for false accepts")
     s.add_argument("--home-size", type=int, nargs="+", metavar="N",
                    help="instead: understanding in made-up homes of N entities with confusable names")
+    s.add_argument("--rounds", type=int, default=1,
+                   help="with --home-size: run the sizes alternately this many times (median LLM p50 and ratio)")
 
     s = sub.add_parser("train", help="train Hearth's LoRA adapter for the bundled LLM (needs the [train] extra)")
     s.add_argument("--out", metavar="DIR", help="output directory (default: models/adapter)")

@@ -17,6 +17,14 @@ def test_said_targets_are_grounded() -> None:
     assert grounded(ToolCall("HassTurnOn", {"area": "Bedroom"}), "卧室有点暗，帮我开一下灯", HOME, None)
 
 
+def test_a_name_of_one_short_word_is_grounded_when_said_exactly() -> None:
+    """"TV" has no word of three letters: it counts as said when "tv" is, and only then."""
+    call = ToolCall("HassSetVolume", {"name": "TV", "volume_level": 20})
+    assert grounded(call, "the tv is too loud, set it to 20 percent", HOME, None)
+    assert not grounded(call, "it is too loud in here, set it to 20 percent", HOME, None)
+    assert not grounded(call, "the tub is too loud", HOME, None)  # no slips for two letters
+
+
 def test_the_speakers_room_counts_as_said() -> None:
     call = ToolCall("HassTurnOn", {"name": "Kitchen Light"})
     assert grounded(call, "it's dark, switch it on", HOME, "kitchen")

@@ -45,7 +45,10 @@ def _said(form: str, text: str, words_: set[str]) -> bool:
     if _CJK.search(form_cf):
         cjk = "".join(_CJK.findall(form_cf))
         return cjk in text or any(cjk[i : i + 2] in text for i in range(len(cjk) - 1))
-    for w in _words(form_cf):
+    form_words = _words(form_cf)
+    if len(form_words) == 1 and len(next(iter(form_words))) < 3:
+        return form_words <= words_  # a name of one short word ("TV", "AC"): said exactly, no slips
+    for w in form_words:
         if len(w) < 3:
             continue
         if w in words_ or difflib.get_close_matches(w, list(words_), n=1, cutoff=MIN_RATIO):

@@ -21,5 +21,6 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     if getattr(args, "home_size", None):
         from assistant import bench_homes
 
-        return bench_homes.main(cfg, args.home_size, as_json=args.json, config_path=args.config)
+        return bench_homes.main(cfg, args.home_size, as_json=args.json, config_path=args.config,
+                               rounds=args.rounds)
     return main(cfg, quick=args.quick, runs=args.runs, as_json=args.json)
