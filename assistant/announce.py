@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 QUEUE_MAX = 8
 """Announcements waiting per stream. When full the oldest is dropped: a backlog of stale
 announcements read out minutes late helps nobody, the newest matters most."""
+STALE_AFTER_S = 60.0
+"""An announcement still waiting this long after it was made (its stream was away) is dropped when
+the stream comes back: news no more. A younger one plays then."""
 RING_REPEAT_S = 10.0
 """A ringing timer is announced again this long after the previous ring."""
 RING_MAX_S = 60.0
@@ -79,6 +82,14 @@ class AnnouncementQueue:
         """Drop the waiting announcements with ``key`` (a timer acknowledged meanwhile)."""
         with self._lock:
             kept = [x for x in self._items if x.key != key]
+            n = len(self._items) - len(kept)
+            self._items = collections.deque(kept)
+            return n
+
+    def drop_older(self, ts: float) -> int:
+        """Drop the waiting announcements made before ``ts`` (seconds since the epoch); how many."""
+        with self._lock:
+            kept = [x for x in self._items if x.ts >= ts]
             n = len(self._items) - len(kept)
             self._items = collections.deque(kept)
             return n

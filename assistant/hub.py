@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from wyoming.tts import Synthesize
 from wyoming.vad import VoiceStarted, VoiceStopped
 from wyoming.wake import Detection as WyDetection
 
-from assistant.announce import AnnouncementQueue
+from assistant.announce import STALE_AFTER_S, AnnouncementQueue
 from assistant.arbitration import Arbiter, ArbitratedWake
 from assistant.audio import SAMPLE_RATE
 from assistant.config import Config, SatelliteConfig
@@ -120,7 +121,7 @@ class Hub:
             # Registered under its name, which is also its pipeline's conversation id (see _stream_main).
             if any(p.name == link.name for p in self.router.places):
                 log.warning("satellite %r has the name of another stream; give it its own name", link.name)
-            queue = self.router.add_stream(link.name, sat.area)
+            queue = self.router.add_stream(link.name, sat.area, online=False)
             stream = Stream(sat, link, wake, vad, announcements=queue)
             # What the satellite's own Home Assistant device announces plays on that satellite,
             # unless it names a room or a floor.
@@ -272,9 +273,10 @@ class Hub:
                 if self._stopping.is_set():
                     return
                 session = stream.sessions.pop(0)
-            stale = stream.announcements.clear()  # said while it was gone: news no more
+            stale = stream.announcements.drop_older(time.time() - STALE_AFTER_S)
             if stale:
-                log.info("satellite %s: %d announcement(s) made while it was away dropped", stream.name, stale)
+                log.info("satellite %s: %d announcement(s) made over %.0f s ago, while it was away, dropped",
+                         stream.name, stale, STALE_AFTER_S)
             stream.wake.restart()
             stream.wake.frame_clock = lambda src=session.source: src.frame_arrival
             stream.vad.reset()  # type: ignore[attr-defined]
@@ -283,6 +285,7 @@ class Hub:
                                 area=stream.area or None, announcements=stream.announcements,
                                 intercept=self.intercept)
             stream.pipeline = pipeline
+            self.router.set_online(stream.name, True)
             try:
                 pipeline.run(session.source)
             except PeerGone as e:
@@ -290,6 +293,7 @@ class Hub:
             except Exception:
                 log.exception("satellite %s: the pipeline failed; waiting for the next connection", stream.name)
             finally:
+                self.router.set_online(stream.name, False)
                 stream.pipeline = None
 
 

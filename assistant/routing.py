@@ -8,7 +8,10 @@ an :class:`~assistant.announce.AnnouncementQueue`. The rules, in :func:`targets`
   (``origin``), or, when that stream is unknown, every stream outside the room it was said in;
 - ``area`` set (a timer's room, Home Assistant targeting a room): the streams in that room. When no
   stream stands there the announcement plays everywhere: better heard in the wrong room than not
-  at all. A stream never plays a room's announcement when another stream serves that room;
+  at all. A stream never plays a room's announcement when another stream serves that room and is
+  connected; while every stream of the room is away (a satellite reconnecting), the connected
+  streams play it now and the room's streams keep it for their return (see
+  :data:`~assistant.announce.STALE_AFTER_S`);
 - ``floor`` set (Home Assistant targeting a floor): the streams in the rooms on that floor, with
   the same fallback;
 - nothing set: the whole home.
@@ -16,6 +19,7 @@ an :class:`~assistant.announce.AnnouncementQueue`. The rules, in :func:`targets`
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -41,6 +45,8 @@ class Place:
 
     name: str
     area: str = ""
+    online: bool = True
+    """Connected now. A stream away keeps its queue; what it would play, connected streams play meanwhile."""
 
 
 FloorRooms = Callable[[str], Iterable[str]]
@@ -66,8 +72,13 @@ def targets(a: Announcement, places: Sequence[Place], on_floor: FloorRooms = no_
         rooms = {area_key(r) for r in on_floor(a.floor)}
     else:
         return [p.name for p in places]
-    here = [p.name for p in places if p.area in rooms]
-    return here or [p.name for p in places]
+    here = [p for p in places if p.area in rooms]
+    if not here:
+        return [p.name for p in places]
+    if any(p.online for p in here):
+        return [p.name for p in here if p.online]
+    # The room's streams are all away: heard elsewhere now, and in the room when one comes back.
+    return [p.name for p in places if p.online or p in here]
 
 
 def floor_rooms(inventory: Callable[[], Inventory]) -> FloorRooms:
@@ -92,13 +103,20 @@ class AnnouncementRouter:
         self._unsubscribe = [bus.subscribe(self.deliver, Announcement),
                              bus.subscribe(self._acknowledged, TimerAcknowledged)]
 
-    def add_stream(self, name: str, area: str = "", maxsize: int = QUEUE_MAX) -> AnnouncementQueue:
-        """Register stream ``name`` standing in ``area`` (replacing one of that name); its queue."""
+    def add_stream(self, name: str, area: str = "", maxsize: int = QUEUE_MAX, *,
+                   online: bool = True) -> AnnouncementQueue:
+        """Register stream ``name`` standing in ``area`` (replacing one of that name); its queue.
+        ``online``: connected now (a satellite is not until its first connection)."""
         q = AnnouncementQueue(maxsize)
         with self._lock:
-            self._places = [p for p in self._places if p.name != name] + [Place(name, area_key(area))]
+            self._places = [p for p in self._places if p.name != name] + [Place(name, area_key(area), online)]
             self._queues[name] = q
         return q
+
+    def set_online(self, name: str, online: bool) -> None:
+        """Stream ``name`` connected or went away."""
+        with self._lock:
+            self._places = [dataclasses.replace(p, online=online) if p.name == name else p for p in self._places]
 
     def remove_stream(self, name: str) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -39,6 +40,25 @@ def test_a_whole_home_announcement_plays_everywhere() -> None:
 
 def test_a_room_no_stream_serves_plays_everywhere_rather_than_nowhere() -> None:
     assert to(Announcement(text="The garage door is open.", area="garage")) == ["hearth", "kitchen", "bedroom"]
+
+
+def test_a_room_whose_streams_are_away_is_heard_elsewhere_now_and_there_on_return() -> None:
+    away = [Place("hearth", "living_room"), Place("kitchen", "kitchen", online=False), Place("bedroom", "bedroom")]
+    assert to(Announcement(text="Your timer is done.", area="kitchen"), away) == ["hearth", "kitchen", "bedroom"]
+    two = [*away, Place("kitchen 2", "kitchen")]  # one of the room's streams is connected: that one alone
+    assert to(Announcement(text="Your timer is done.", area="kitchen"), two) == ["kitchen 2"]
+    assert to(Announcement(text="The laundry is done.", area="bedroom"), away) == ["bedroom"]
+
+
+def test_a_stream_back_within_a_minute_plays_what_it_missed_and_drops_older_news() -> None:
+    from assistant.announce import STALE_AFTER_S, AnnouncementQueue
+
+    q = AnnouncementQueue()
+    now = time.time()
+    q.put(Announcement(text="old news", ts=now - STALE_AFTER_S - 5))
+    q.put(Announcement(text="Your timer is done.", ts=now - 20))
+    assert q.drop_older(now - STALE_AFTER_S) == 1
+    assert [a.text for a in iter(q.take, None)] == ["Your timer is done."]
 
 
 @pytest.mark.parametrize(("origin", "heard"), [
@@ -115,6 +135,12 @@ def test_the_hub_and_the_boxs_own_stream_share_the_runtimes_router() -> None:
     try:
         queues = {s.name: s.announcements for s in hub.streams}
         assert [p.name for p in runtime.router.places] == [cfg.general.node_id, "kitchen", "bedroom"]
+        assert [p.online for p in runtime.router.places] == [True, False, False]  # not connected yet
+        bus.publish(Announcement(text="while away", source="timer", area="kitchen", key="timer-9"))
+        assert [a.text for a in iter(box.take, None)] == ["while away"]  # heard in the living room now
+        assert [a.text for a in iter(queues["kitchen"].take, None)] == ["while away"]  # and kept for the kitchen
+        for name in queues:
+            runtime.router.set_online(name, True)  # both satellites connected
         bus.publish(Announcement(text="Your timer is done.", source="timer", area="kitchen", key="timer-1"))
         bus.publish(Broadcast(text="dinner is ready", area="bedroom", origin="bedroom"))
         hub.streams[1].bus.publish(Announcement(text="from Home Assistant", source="homeassistant"))

@@ -87,6 +87,8 @@ def start_hub(engines: app.Engines, sats: dict[str, Satellite], extra: list[dict
     while not all(s.link.connected for s in hub.streams if s.name in sats) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(s.link.connected for s in hub.streams if s.name in sats), "satellites did not connect"
+    while not all(p.online for p in hub.router.places if p.name in sats) and time.monotonic() < deadline:
+        time.sleep(0.1)  # each satellite's pipeline runs (announcements for its room play there, not elsewhere)
     time.sleep(1.0)  # run-satellite → run-pipeline → audio flowing
     return hub, rec
 
@@ -249,6 +251,43 @@ def test_a_satellite_that_drops_mid_command_is_not_acted_on_and_is_reconnected(
                 again.play()
                 assert rec.wait(lambda: rec.of(Understood), 60), "no answer after reconnecting"
                 assert rec.of(Understood)[0].area == "kitchen"  # type: ignore[attr-defined]
+            finally:
+                again.stop()
+        finally:
+            hub.close()
+
+
+def test_an_announcement_for_a_room_whose_satellite_is_away_plays_elsewhere_and_there_on_its_return(
+        engines: app.Engines, tmp_path: Path) -> None:
+    """The kitchen satellite drops (Wi-Fi, a restart): the kitchen's announcement is heard in the
+    bedroom now and on the kitchen's speaker once it is back within the minute; nothing is lost."""
+    from tests.wyoming_support import start_satellite
+
+    quiet = audiogen.noise(2.0, "pink", 0.003, seed=5)
+    with satellites(tmp_path / "first", {"kitchen": quiet, "bedroom": quiet}) as sats:
+        hub, rec = start_hub(engines, sats)
+        try:
+            sats["kitchen"].stop()
+            deadline = time.monotonic() + 15
+            while any(p.online for p in hub.router.places if p.name == "kitchen") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not any(p.online for p in hub.router.places if p.name == "kitchen")
+            hub.bus.publish(Announcement(text="The oven is hot.", source="test", area="kitchen"))
+            assert rec.wait(lambda: any(n == "bedroom" for n, e in rec.events if isinstance(e, SpeakingStarted)), 30)
+            deadline = time.monotonic() + 20
+            while audible(sats["bedroom"].played()) < 0.5 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert audible(sats["bedroom"].played()) >= 0.5, "not heard anywhere while the kitchen was away"
+            again = start_satellite("kitchen", tmp_path / "second", quiet, port=sats["kitchen"].port)
+            try:
+                assert rec.wait(lambda: any(n == "kitchen" for n, e in rec.events
+                                            if isinstance(e, SpeakingStarted)), 60), "lost for the kitchen"
+                deadline = time.monotonic() + 20
+                while audible(again.played()) < 0.5 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert audible(again.played()) >= 0.5
+                said = [e.text for n, e in rec.events if isinstance(e, SpeakingStarted)]
+                assert said == ["The oven is hot.", "The oven is hot."]  # once in each room
             finally:
                 again.stop()
         finally:

@@ -342,6 +342,8 @@ def test_announcements_are_routed_by_area_and_a_broadcast_skips_its_own_room() -
     bus = EventBus()
     hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=None), bus,
               make_wake=Wake, make_vad=lambda: None)
+    for stream in hub.streams:
+        hub.router.set_online(stream.name, True)  # as when each satellite is connected
     bus.publish(Announcement(text="one", area="Living Room"))
     bus.publish(Announcement(text="all"))
     bus.publish(Broadcast(text="others", area="kitchen"))
@@ -416,6 +418,8 @@ def test_a_timer_rings_in_the_room_it_was_set_in() -> None:
     brain = app.build_brain(cfg, bus=bus)
     hub = Hub(cfg, SimpleNamespace(stt=None, tts=SimpleNamespace(sample_rate=22050), brain=brain), bus,
               make_wake=lambda: SimpleNamespace(words=("hey_jarvis",)), make_vad=lambda: None)
+    for stream in hub.streams:
+        hub.router.set_online(stream.name, True)  # as when each satellite is connected
     u = hub.brain.understand("set a timer for 1 second", area="kitchen", conversation_id="kitchen")
     assert [i.intent for i in u.intents] == ["HassStartTimer"], u
     time.sleep(1.1)
