@@ -222,9 +222,10 @@ def test_prefetched_llm_answer_is_used_once_for_the_same_words(brain: HearthBrai
     u = brain.understand("get the coffee going", area="kitchen")
     assert u.path == "llm" and acts(u) == [("switch.turn_on", "switch.coffee_maker")]
     assert len(llm.asked) == 1 and len(seen) == 1
-    llm.enqueue(ToolCall("HassTurnOff", {"name": "coffee maker"}))  # the answer was used up
-    assert acts(brain.understand("get the coffee going", area="kitchen")) == [("switch.turn_off",
+    llm.enqueue(ToolCall("HassTurnOn", {"name": "coffee maker"}))  # the answer was used up: asked again
+    assert acts(brain.understand("get the coffee going", area="kitchen")) == [("switch.turn_on",
                                                                             "switch.coffee_maker")]
+    assert len(llm.asked) == 2
 
 
 def test_prefetch_never_serves_other_words_rooms_or_a_stopped_decode(brain: HearthBrain,

@@ -96,3 +96,11 @@ def test_areas_by_name_alias_and_slip(r: Resolver) -> None:
     assert r.area("living_room").id == "living_room"
     assert r.area("the bedrom").id == "bedroom"
     assert r.area("cellar") is None
+
+
+def test_a_floors_devices_come_in_the_homes_order(r: Resolver) -> None:
+    """A floor's rooms are a set; its devices (and the reply naming them) keep the home's order."""
+    res = r.resolve(floor="Ground floor", domain="light")
+    assert len({e.area for e in res.entities}) > 1
+    order = [e.entity_id for e in r.inventory.entities]
+    assert [e.entity_id for e in res.entities] == sorted((e.entity_id for e in res.entities), key=order.index)

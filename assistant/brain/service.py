@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant import i18n
-from assistant.brain import candidates, complaints, compound, followup, mixed, numbers, slotfill
+from assistant.brain import candidates, complaints, compound, followup, mixed, numbers, polarity, slotfill
 from assistant.brain.confirm import answer, guard
 from assistant.brain.fastpath import FastPath
 from assistant.brain.gate import PIN_MASK, Gate, Pending
@@ -280,6 +280,7 @@ class HearthBrain:
                     skill = self.registry.get(call.name)
                     call = numbers.reconcile(call, heard, skill.spec if skill is not None else None)
                     call = complaints.direct(call, heard)
+                    call = polarity.align(call, heard, _domains(call, home))
             except Exception as e:
                 log.exception("LLM tool caller failed on %r", text)
                 result = SkillResult(reply=i18n.text("brain.not_understood", lang),
@@ -486,6 +487,16 @@ class HearthBrain:
         if last is None or not last.undo:
             return SkillResult(reply=i18n.text("brain.nothing_to_undo", lang))
         return SkillResult(reply=i18n.text("brain.undone", lang), intents=last.undo)
+
+
+def _domains(call: ToolCall, home: _Home) -> set[str]:
+    """The domains of the devices a call targets: its ``domain``, and those of the devices its
+    ``name`` resolves to (empty when it names neither)."""
+    out = {d} if isinstance(d := call.args.get("domain"), str) else set()
+    name = call.args.get("name")
+    if isinstance(name, str) and name.strip():
+        out |= {e.domain for e in home.resolver.resolve(name).entities}
+    return out
 
 
 def _area_id(home: _Home, area: str | None) -> str | None:

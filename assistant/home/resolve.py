@@ -180,10 +180,12 @@ class Resolver:
         return Resolution(res.status, kept, res.spoken, res.area)
 
     def _pool(self, scope: set[str] | None, dom: str | None = None) -> list[Entity]:
-        """Entities in scope (and of ``dom``), from the area and domain postings."""
+        """Entities in scope (and of ``dom``), from the area and domain postings, in the home's order
+        (a floor's rooms are a set: replies and actions must not change order from run to run)."""
         if scope is None:
             return list(self.index.by_domain.get(dom, ())) if dom else list(self.inventory.entities)
-        out = [e for a in scope for e in self.index.by_area.get(a, ())]
+        out = [e for a in sorted(scope, key=lambda a: self.index.order.get(a, 0))
+               for e in self.index.by_area.get(a, ())]
         return [e for e in out if e.domain == dom] if dom else out
 
     def _by_domain(
