@@ -81,15 +81,15 @@ def select(
     for aid in [*said_areas, *([room.id] if room else [])]:
         for e in index.by_area.get(aid, ()):
             pool.setdefault(e.entity_id, e)
-    said_words = {w for a in said_areas.values() for w in words.key(a.name).split()}
+    # Rooms that share a word with a room said ("South Attic" for "Old Attic"), from the index.
+    near = {r.id for a in said_areas.values() for w in words.key(a.name).split() for r in index.area_words.get(w, ())}
 
     def unrelated(e: Entity) -> bool:
-        """Not in a room that shares a word with a room said ("South Attic" for "Old Attic")."""
-        return not said_words & set(words.key(_area_name(inv, e.area)).split())
+        return e.area not in near
 
     if len(pool) < limit and common:
         fill = index.entities_with_words(common)
-        if said_words:
+        if near:
             fill.sort(key=unrelated)  # stable: home order within each kind
         for e in fill[: limit - len(pool)]:
             pool.setdefault(e.entity_id, e)
@@ -133,11 +133,6 @@ def select(
     shown = {a.id for a in areas}
     entities = sorted((e for e in ranked if e.area is None or e.area in shown), key=lambda e: index.order[e.entity_id])
     return Inventory(tuple(areas), tuple(entities))
-
-
-def _area_name(inv: Inventory, area: str | None) -> str:
-    a = inv.area(area) if area else None
-    return a.name if a is not None else ""
 
 
 def areas_said(index: NameIndex, k: str) -> tuple[dict[str, Area], str]:
