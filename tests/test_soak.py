@@ -35,7 +35,10 @@ def test_soak(tmp_path: Path) -> None:
     assert fig.timers_finished >= 2 and fig.timers_acknowledged.get("spoken", 0) >= 1
     assert sum(fig.timers_acknowledged.values()) >= fig.timers_finished - 1  # the last may still ring
     assert fig.baseline_rss_mb is not None and fig.baseline_threads is not None
-    assert fig.last_threads <= fig.baseline_threads, (fig.baseline_threads, fig.last_threads)
+    # No thread leaked: a leaked one stays in every later count; a command or ring in flight at the
+    # last count has one more for a moment (once: 21 for ten minutes, 22 at the final second).
+    recent = [t for _, _, t in fig.samples[-3:]] + [fig.last_threads]
+    assert min(recent) <= fig.baseline_threads, (fig.baseline_threads, recent)
     assert fig.worker_restarts == 0  # nothing failed that needed a restart
     m = fig.metrics
     # Every command counted (a "stop" said after a ring ended reaches the brain and counts too).
