@@ -80,16 +80,16 @@ class AnnouncementQueue:
 
     def withdraw(self, key: str) -> int:
         """Drop the waiting announcements with ``key`` (a timer acknowledged meanwhile)."""
-        with self._lock:
-            kept = [x for x in self._items if x.key != key]
-            n = len(self._items) - len(kept)
-            self._items = collections.deque(kept)
-            return n
+        return self._keep(lambda x: x.key != key)
 
     def drop_older(self, ts: float) -> int:
         """Drop the waiting announcements made before ``ts`` (seconds since the epoch); how many."""
+        return self._keep(lambda x: x.ts >= ts)
+
+    def _keep(self, keep: Callable[[Announcement], bool]) -> int:
+        """Keep only the waiting announcements ``keep`` accepts; how many were dropped."""
         with self._lock:
-            kept = [x for x in self._items if x.ts >= ts]
+            kept = [x for x in self._items if keep(x)]
             n = len(self._items) - len(kept)
             self._items = collections.deque(kept)
             return n

@@ -114,7 +114,7 @@ def select(
     # only a few of those, rooms with a word of the room said first.
     ranked = [e for s_, e in scored[:limit] if s_ >= floor and (not said_areas or e.area in here)]
     if said_areas:
-        away = sorted((e for s_, e in scored if s_ >= max(floor, top) and e.area not in here), key=unrelated)
+        away = sorted((e for s_, e in scored if s_ >= top and e.area not in here), key=unrelated)  # top >= floor
         ranked += away[:MAX_ELSEWHERE]
         ranked = ranked[:limit]
     extra = [e for d in GLOBAL_DOMAINS if 0 < len(index.by_domain.get(d, ())) <= MAX_GLOBAL

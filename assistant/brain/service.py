@@ -280,7 +280,7 @@ class HearthBrain:
                     skill = self.registry.get(call.name)
                     call = numbers.reconcile(call, heard, skill.spec if skill is not None else None)
                     call = complaints.direct(call, heard)
-                    call = polarity.align(call, heard, _domains(call, home))
+                    call = polarity.align(call, heard, self._domains(call, area_id))
             except Exception as e:
                 log.exception("LLM tool caller failed on %r", text)
                 result = SkillResult(reply=i18n.text("brain.not_understood", lang),
@@ -463,6 +463,15 @@ class HearthBrain:
             return None
         return {e.domain for e in res.entities}
 
+    def _domains(self, call: ToolCall, area_id: str | None) -> set[str]:
+        """The domains of the devices a call targets: its ``domain``, and those its ``name`` stands
+        for here (:meth:`_resolves`); empty when it names neither."""
+        out = {d} if isinstance(d := call.args.get("domain"), str) else set()
+        name = call.args.get("name")
+        if isinstance(name, str) and name.strip():
+            out |= self._resolves(call, area_id) or set()
+        return out
+
     def _wall(self) -> dict[str, Any]:
         return {"clock": self._wall_clock} if self._wall_clock is not None else {}
 
@@ -487,16 +496,6 @@ class HearthBrain:
         if last is None or not last.undo:
             return SkillResult(reply=i18n.text("brain.nothing_to_undo", lang))
         return SkillResult(reply=i18n.text("brain.undone", lang), intents=last.undo)
-
-
-def _domains(call: ToolCall, home: _Home) -> set[str]:
-    """The domains of the devices a call targets: its ``domain``, and those of the devices its
-    ``name`` resolves to (empty when it names neither)."""
-    out = {d} if isinstance(d := call.args.get("domain"), str) else set()
-    name = call.args.get("name")
-    if isinstance(name, str) and name.strip():
-        out |= {e.domain for e in home.resolver.resolve(name).entities}
-    return out
 
 
 def _area_id(home: _Home, area: str | None) -> str | None:
